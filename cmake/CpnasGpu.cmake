@@ -1,0 +1,28 @@
+# GPU support is optional: auto-detected (CUDA toolkit present and LibTorch built with CUDA), or
+# forced with -DCPNAS_WITH_CUDA=ON / -DCPNAS_WITH_NCCL=ON, which must always compile.
+find_package(CUDAToolkit QUIET)
+set(_cpnas_torch_cuda OFF)
+if(TARGET torch_cuda OR TARGET torch_cuda_library OR TORCH_CUDA_LIBRARIES)
+  set(_cpnas_torch_cuda ON)
+endif()
+set(_cpnas_cuda_default OFF)
+if(CUDAToolkit_FOUND AND _cpnas_torch_cuda)
+  set(_cpnas_cuda_default ON)
+endif()
+option(CPNAS_WITH_CUDA "Use CUDA devices (device count, per-rank GPU assignment)" ${_cpnas_cuda_default})
+
+find_path(CPNAS_NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS} /usr/local/cuda/include)
+find_library(CPNAS_NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR} /usr/local/cuda/lib64)
+set(_cpnas_nccl_default OFF)
+if(CPNAS_WITH_CUDA AND CPNAS_NCCL_INCLUDE_DIR AND CPNAS_NCCL_LIBRARY)
+  set(_cpnas_nccl_default ON)
+endif()
+option(CPNAS_WITH_NCCL "All-reduce gradients with NCCL on GPUs" ${_cpnas_nccl_default})
+
+if(CPNAS_WITH_CUDA AND NOT CUDAToolkit_FOUND)
+  message(FATAL_ERROR "CPNAS_WITH_CUDA=ON but no CUDA toolkit was found (set CUDAToolkit_ROOT)")
+endif()
+if(CPNAS_WITH_NCCL AND NOT (CPNAS_WITH_CUDA AND CPNAS_NCCL_INCLUDE_DIR AND CPNAS_NCCL_LIBRARY))
+  message(FATAL_ERROR "CPNAS_WITH_NCCL=ON needs CPNAS_WITH_CUDA=ON and nccl.h/libnccl")
+endif()
+message(STATUS "cpnas: CUDA ${CPNAS_WITH_CUDA}, NCCL ${CPNAS_WITH_NCCL}")

@@ -1,0 +1,80 @@
+#pragma once
+/// @file abi.hpp
+/// The binary contract between the cpnas core and a plugin shared object.
+///
+/// A plugin exports one C symbol, `cpnas_plugin_entry`, returning a pointer to a static
+/// `cpnas_plugin_descriptor`. The loader checks the ABI major version, the struct size and the
+/// build fingerprint before it touches any entry. Plugin authors never fill these structs by
+/// hand: use the `CPNAS_PLUGIN(...)` macro from `cpnas/plugin.hpp`.
+
+#include <stdint.h>
+
+#include <torch/version.h>
+
+/// Incremented when a change breaks existing plugins (the loader refuses another major).
+#define CPNAS_ABI_MAJOR 1
+/// Incremented when the ABI grows compatibly (older plugins keep loading).
+#define CPNAS_ABI_MINOR 0
+
+#define CPNAS_STRINGIFY_IMPL(x) #x
+#define CPNAS_STRINGIFY(x) CPNAS_STRINGIFY_IMPL(x)
+
+#if defined(__clang__)
+#define CPNAS_COMPILER_ID "clang-" CPNAS_STRINGIFY(__clang_major__)
+#elif defined(__GNUC__)
+#define CPNAS_COMPILER_ID "gcc-" CPNAS_STRINGIFY(__GNUC__)
+#else
+#define CPNAS_COMPILER_ID "unknown"
+#endif
+
+#ifndef _GLIBCXX_USE_CXX11_ABI
+#define CPNAS_CXX11_ABI_VALUE "none"
+#else
+#define CPNAS_CXX11_ABI_VALUE CPNAS_STRINGIFY(_GLIBCXX_USE_CXX11_ABI)
+#endif
+
+/// Everything that must agree between core and plugin for C++ objects (torch modules, strings,
+/// vectors) to cross the boundary safely: LibTorch version, compiler family and major version,
+/// and the libstdc++ string ABI.
+#define CPNAS_BUILD_FINGERPRINT                                      \
+  "torch-" CPNAS_STRINGIFY(TORCH_VERSION_MAJOR) "." CPNAS_STRINGIFY( \
+      TORCH_VERSION_MINOR) ";" CPNAS_COMPILER_ID ";cxx11abi-" CPNAS_CXX11_ABI_VALUE
+
+#if defined(_WIN32)
+#define CPNAS_PLUGIN_EXPORT __declspec(dllexport)
+#else
+#define CPNAS_PLUGIN_EXPORT __attribute__((visibility("default")))
+#endif
+
+extern "C" {
+
+/// What a plugin entry provides.
+enum cpnas_plugin_kind : uint32_t {
+  CPNAS_KIND_BLOCK = 1,      ///< temporal block: `cpnas::BlockFactory`
+  CPNAS_KIND_ATTENTION = 2,  ///< attention gate: `cpnas::AttentionFactory`
+  CPNAS_KIND_FEATURE = 3,    ///< input feature: `cpnas::FeatureFactory`
+};
+
+/// One named factory. `factory` points to a function of the type that `kind` names.
+struct cpnas_plugin_item {
+  uint32_t kind;
+  const char* name;
+  const void* factory;
+};
+
+/// What `cpnas_plugin_entry` returns. Lives for the whole process (static storage).
+struct cpnas_plugin_descriptor {
+  uint32_t abi_major;
+  uint32_t abi_minor;
+  uint32_t struct_size;     ///< sizeof(cpnas_plugin_descriptor) in the plugin's build
+  const char* fingerprint;  ///< CPNAS_BUILD_FINGERPRINT of the plugin's build
+  uint32_t item_count;
+  const cpnas_plugin_item* items;
+};
+
+/// The one symbol a plugin exports.
+typedef const cpnas_plugin_descriptor* (*cpnas_plugin_entry_fn)(void);
+}
+
+/// Name of the exported entry point, as the loader looks it up.
+#define CPNAS_PLUGIN_ENTRY_SYMBOL "cpnas_plugin_entry"

@@ -1,0 +1,20 @@
+#pragma once
+// The subcommands of the `cpnas` executable.
+
+#include <string>
+#include <vector>
+
+namespace cpnas::cli {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>& args);  ///< args after the command name
+};
+
+/// Every command, in the order `cpnas --help` lists them.
+const std::vector<Command>& commands();
+
+int run_plugins(const std::vector<std::string>& args);
+
+}  // namespace cpnas::cli

@@ -1,0 +1,72 @@
+#include "cli/options.hpp"
+
+#include <iostream>
+
+#include "error.hpp"
+#include "io/log.hpp"
+#include "plugin/loader.hpp"
+
+namespace cpnas::cli {
+
+CommandLine::CommandLine(std::string usage, std::string description, bool takes_job)
+    : usage_(std::move(usage)), description_(std::move(description)), takes_job_(takes_job) {}
+
+bool CommandLine::parse(const std::vector<std::string>& args) {
+  po::options_description common("Common options");
+  common.add_options()("help,h", "show this help and exit")(
+      "log-level", po::value(&log_level_)->default_value("info"),
+      "trace, debug, info, warn, error or off")("log-file", po::value(&log_file_),
+                                                "also append the log to this file")(
+      "plugin-path", po::value(&plugin_paths_)->composing(),
+      "directory or .so to load plugins from, searched before CPNAS_PLUGIN_PATH and the "
+      "install directory (repeatable, ':'-separated)")("json", po::bool_switch(&json_),
+                                                       "print machine-readable JSON");
+  if (takes_job_) {
+    common.add_options()("job", po::value(&job_file_),
+                         "job file (INI); any value can be overridden as --section.key=value");
+  }
+  po::options_description all;
+  all.add(own_).add(common);
+
+  try {
+    auto parsed = po::command_line_parser(args)
+                      .options(all)
+                      .positional(positional_)
+                      .allow_unregistered()
+                      .run();
+    po::store(parsed, values_);
+    if (values_.count("help")) {
+      std::cout << "Usage: cpnas " << usage_ << "\n\n" << description_ << "\n\n";
+      if (!own_.options().empty()) std::cout << own_ << "\n";
+      std::cout << common;
+      if (takes_job_) {
+        std::cout << "\nJob values: --section.key=value overrides the job file, e.g. "
+                     "--arch.init_channels=32\n";
+      }
+      return false;
+    }
+    po::notify(values_);
+    for (const auto& token : po::collect_unrecognized(parsed.options, po::include_positional)) {
+      const bool job_value = token.rfind("--", 0) == 0 && token.find('.') != std::string::npos;
+      if (!takes_job_ || !job_value) {
+        throw UsageError("unknown option or argument '" + token + "' (see cpnas " +
+                         usage_.substr(0, usage_.find(' ')) + " --help)");
+      }
+      overrides_.push_back(token);
+    }
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  setup_logging(LogOptions{log_level_, log_file_, launcher_rank()});
+  return true;
+}
+
+Job CommandLine::job() const {
+  return Job::load(job_file_, overrides_);
+}
+
+PluginRegistry CommandLine::plugins() const {
+  return load_plugins(plugin_search_path(plugin_paths_));
+}
+
+}  // namespace cpnas::cli

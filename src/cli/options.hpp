@@ -1,0 +1,51 @@
+#pragma once
+// Command-line parsing shared by every subcommand: the common options (--help, --log-level,
+// --log-file, --plugin-path, --json, and --job with --section.key=value overrides for commands
+// that take a job).
+
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "io/job.hpp"
+#include "plugin/registry.hpp"
+
+namespace cpnas::cli {
+
+namespace po = boost::program_options;
+
+class CommandLine {
+ public:
+  /// `usage` is the synopsis after "cpnas", e.g. "plugins [options]".
+  CommandLine(std::string usage, std::string description, bool takes_job);
+
+  /// Options of this command, to add to before parse().
+  po::options_description& options() { return own_; }
+  /// Declares positional arguments (in order) that must also be declared in options().
+  void positional(const std::string& name, int count) { positional_.add(name.c_str(), count); }
+
+  /// Parses, prints help and returns false when --help was given, sets up logging otherwise.
+  /// Throws UsageError for unknown options or bad values.
+  bool parse(const std::vector<std::string>& args);
+
+  const po::variables_map& values() const { return values_; }
+  bool json() const { return json_; }
+
+  /// The job (job file merged with overrides). Only for commands constructed with takes_job.
+  Job job() const;
+  /// Loads the plugins along the search path (--plugin-path, CPNAS_PLUGIN_PATH, install dir).
+  PluginRegistry plugins() const;
+
+ private:
+  std::string usage_, description_;
+  bool takes_job_;
+  po::options_description own_{"Options"};
+  po::positional_options_description positional_;
+  po::variables_map values_;
+  bool json_ = false;
+  std::string log_level_ = "info", log_file_, job_file_;
+  std::vector<std::string> plugin_paths_, overrides_;
+};
+
+}  // namespace cpnas::cli

@@ -1,0 +1,214 @@
+#include "io/job_schema.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+namespace cpnas {
+namespace {
+
+KeySpec spec(std::string section, std::string key, ValueType type, std::string dflt,
+             std::string help) {
+  KeySpec s;
+  s.section = std::move(section);
+  s.key = std::move(key);
+  s.type = type;
+  s.default_value = std::move(dflt);
+  s.help = std::move(help);
+  return s;
+}
+
+KeySpec integer(std::string section, std::string key, long dflt, double min, double max,
+                std::string help) {
+  KeySpec s = spec(std::move(section), std::move(key), ValueType::integer, std::to_string(dflt),
+                   std::move(help));
+  s.min = min;
+  s.max = max;
+  return s;
+}
+
+KeySpec window(std::string section, std::string key, std::string help) {
+  KeySpec s = integer(std::move(section), std::move(key), 3, 1, 15, std::move(help));
+  s.odd = true;
+  return s;
+}
+
+KeySpec real(std::string section, std::string key, std::string dflt, double min, double max,
+             bool min_exclusive, std::string help) {
+  KeySpec s =
+      spec(std::move(section), std::move(key), ValueType::real, std::move(dflt), std::move(help));
+  s.min = min;
+  s.max = max;
+  s.min_exclusive = min_exclusive;
+  return s;
+}
+
+KeySpec choice(std::string section, std::string key, std::string dflt,
+               std::vector<std::string> choices, std::string help) {
+  KeySpec s =
+      spec(std::move(section), std::move(key), ValueType::choice, std::move(dflt), std::move(help));
+  s.choices = std::move(choices);
+  return s;
+}
+
+KeySpec text(std::string section, std::string key, std::string dflt, std::string help) {
+  return spec(std::move(section), std::move(key), ValueType::text, std::move(dflt),
+              std::move(help));
+}
+
+KeySpec boolean(std::string section, std::string key, std::string dflt, std::string help) {
+  return spec(std::move(section), std::move(key), ValueType::boolean, std::move(dflt),
+              std::move(help));
+}
+
+KeySpec list(std::string section, std::string key, std::string dflt, std::string help) {
+  return spec(std::move(section), std::move(key), ValueType::list, std::move(dflt),
+              std::move(help));
+}
+
+std::vector<KeySpec> make_schema() {
+  return {
+      // [data]
+      text("data", "cohort", "", "cohort file (HDF5) written by `cpnas synth` or `cpnas import`"),
+      choice("data", "layout", "in-motion-2022", {"in-motion-2022", "in-motion", "coco-18"},
+             "skeleton layout of the cohort"),
+      list("data", "features", "position,velocity,bone,acceleration",
+           "feature plugins, one input stream each, in order"),
+      // [arch]
+      integer("arch", "init_channels", 64, 1, 1024, "channels of the stem"),
+      choice("arch", "activation", "swish", {"relu", "relu6", "hardswish", "swish"},
+             "activation function"),
+      text("arch", "attention", "fa", "attention plugin name"),
+      text("arch", "block", "sep", "temporal block plugin name"),
+      real("arch", "dropout", "0.05", 0, 0.95, false, "dropout before the classifier"),
+      boolean("arch", "multi_gcn", "false", "multi-scale graph layers in the input streams"),
+      real("arch", "expand_ratio", "1.5", 0, 8, true, "inner channels = floor(C * e)"),
+      real("arch", "reduct_ratio", "1.5", 0, 8, true, "inner channels = floor(C / r)"),
+      integer("arch", "input_blocks", 2, 0, 8, "blocks per input stream"),
+      integer("arch", "input_depth", 2, 1, 8, "temporal blocks per input block"),
+      integer("arch", "input_stride", 3, 1, 4, "temporal stride of the first temporal block"),
+      real("arch", "input_scale", "1", 0, 4, true, "channel scale per input block"),
+      window("arch", "input_window", "temporal window of input blocks (odd)"),
+      integer("arch", "input_graph_distance", 1, 0, 3, "adjacency hops of input graph layers"),
+      integer("arch", "main_blocks", 2, 1, 8, "blocks of the main stream"),
+      integer("arch", "main_depth", 2, 1, 8, "temporal blocks per main block"),
+      integer("arch", "main_stride", 1, 1, 4, "temporal stride of the first temporal block"),
+      real("arch", "main_scale", "1", 0, 4, true, "channel scale per main block"),
+      window("arch", "main_window", "temporal window of main blocks (odd)"),
+      integer("arch", "main_graph_distance", 1, 0, 3, "adjacency hops of main graph layers"),
+      choice("arch", "main_stream", "full", {"full", "reference"},
+             "reference reproduces the published main stream exactly"),
+      // [hyper]
+      choice("hyper", "optimizer", "adam", {"sgd", "adam", "adamw"}, "optimizer"),
+      real("hyper", "lr", "0.005", 0, 10, true, "learning rate"),
+      real("hyper", "weight_decay", "0", 0, 1, false, "weight decay"),
+      real("hyper", "momentum", "0.9", 0, 1, false, "SGD momentum (Nesterov)"),
+      integer("hyper", "batch_size", 32, 1, 65536, "global batch size"),
+  };
+}
+
+bool parse_double(const std::string& text, double& out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  out = std::strtod(text.c_str(), &end);
+  return errno == 0 && end == text.c_str() + text.size() && std::isfinite(out);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+std::string format_number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+std::optional<std::string> range_reason(const KeySpec& spec, double v) {
+  if (spec.min > spec.max) return std::nullopt;
+  const bool low = spec.min_exclusive ? v <= spec.min : v < spec.min;
+  if (low || v > spec.max) {
+    return std::string("out of range ") + (spec.min_exclusive ? "(" : "[") +
+           format_number(spec.min) + ", " + format_number(spec.max) + "]";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& job_schema() {
+  static const std::vector<KeySpec> schema = make_schema();
+  return schema;
+}
+
+std::vector<std::string> job_sections() {
+  std::vector<std::string> sections;
+  for (const auto& spec : job_schema()) {
+    if (std::find(sections.begin(), sections.end(), spec.section) == sections.end()) {
+      sections.push_back(spec.section);
+    }
+  }
+  return sections;
+}
+
+const KeySpec* find_key_spec(const std::string& section, const std::string& key) {
+  for (const auto& spec : job_schema()) {
+    if (spec.section == section && spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto first = item.find_first_not_of(" \t");
+    const auto last = item.find_last_not_of(" \t");
+    items.push_back(first == std::string::npos ? "" : item.substr(first, last - first + 1));
+  }
+  return items;
+}
+
+std::optional<std::string> invalid_reason(const KeySpec& spec, const std::string& text) {
+  switch (spec.type) {
+    case ValueType::integer: {
+      double v = 0;
+      if (!parse_double(text, v) || v != std::floor(v) ||
+          text.find_first_of(".eE") != std::string::npos) {
+        return std::string("expected an integer");
+      }
+      if (auto reason = range_reason(spec, v)) return reason;
+      if (spec.odd && static_cast<long>(v) % 2 == 0) return std::string("expected an odd number");
+      return std::nullopt;
+    }
+    case ValueType::real: {
+      double v = 0;
+      if (!parse_double(text, v)) return std::string("expected a number");
+      return range_reason(spec, v);
+    }
+    case ValueType::boolean:
+      if (text == "true" || text == "false") return std::nullopt;
+      return std::string("expected true or false");
+    case ValueType::choice:
+      if (std::find(spec.choices.begin(), spec.choices.end(), text) != spec.choices.end()) {
+        return std::nullopt;
+      }
+      return "expected one of " + join(spec.choices);
+    case ValueType::list:
+      for (const auto& item : split_list(text)) {
+        if (item.empty()) return std::string("empty element in the comma-separated list");
+      }
+      return std::nullopt;
+    case ValueType::text:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace cpnas

@@ -1,0 +1,21 @@
+#pragma once
+// Process-wide logging: timestamps, level, and the MPI rank when the process is part of a job.
+
+#include <string>
+
+namespace cpnas {
+
+struct LogOptions {
+  std::string level = "info";  ///< trace, debug, info, warn, error, off
+  std::string file;            ///< also append to this file when not empty
+  int rank = -1;               ///< MPI rank to show, -1 outside a job
+};
+
+/// Replaces the default spdlog logger. Throws cpnas::Error for an unknown level or a log file
+/// that cannot be opened.
+void setup_logging(const LogOptions& options);
+
+/// The rank that the launcher (mpirun, srun) gave this process, or -1 when not launched as a job.
+int launcher_rank();
+
+}  // namespace cpnas

@@ -1,0 +1,13 @@
+// Built twice, into two directories: two plugins that register the same attention name.
+#include "cpnas/abi.hpp"
+
+static const cpnas_plugin_item items[] = {{CPNAS_KIND_ATTENTION, "twin", &items}};
+static const cpnas_plugin_descriptor descriptor = {CPNAS_ABI_MAJOR,
+                                                   CPNAS_ABI_MINOR,
+                                                   sizeof(cpnas_plugin_descriptor),
+                                                   CPNAS_BUILD_FINGERPRINT,
+                                                   1,
+                                                   items};
+extern "C" CPNAS_PLUGIN_EXPORT const cpnas_plugin_descriptor* cpnas_plugin_entry(void) {
+  return &descriptor;
+}

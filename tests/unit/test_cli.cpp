@@ -1,0 +1,98 @@
+// Runs the built `cpnas` executable as a user would.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/command.hpp"
+
+namespace {
+
+struct Result {
+  int status;
+  std::string out;
+};
+
+Result run(const std::string& args, const std::string& redirect = "2>&1") {
+  const std::string command = std::string(CPNAS_EXE) + " " + args + " " + redirect;
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+const std::string kPlugins = CPNAS_TEST_PLUGIN_DIR;
+
+}  // namespace
+
+TEST(Cli, HelpListsEveryCommand) {
+  const Result r = run("--help");
+  EXPECT_EQ(r.status, 0);
+  for (const auto& c : cpnas::cli::commands()) {
+    EXPECT_NE(r.out.find(std::string("  ") + c.name), std::string::npos) << c.name;
+  }
+  EXPECT_EQ(run("").status, 2);
+}
+
+TEST(Cli, EveryCommandHasHelp) {
+  for (const auto& c : cpnas::cli::commands()) {
+    const Result r = run(std::string(c.name) + " --help");
+    EXPECT_EQ(r.status, 0) << c.name;
+    EXPECT_EQ(r.out.rfind(std::string("Usage: cpnas ") + c.name, 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("--log-level"), std::string::npos) << c.name;
+  }
+}
+
+TEST(Cli, UnknownCommandAndOptionAreOneLineUsageErrors) {
+  Result r = run("frobnicate");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "cpnas: error: unknown command 'frobnicate' (see cpnas --help)\n");
+  r = run("plugins --frobnicate");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out,
+            "cpnas: error: unknown option or argument '--frobnicate' (see cpnas plugins "
+            "--help)\n");
+  r = run("plugins --log-level=loud");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out,
+            "cpnas: error: --log-level 'loud': expected trace, debug, info, warn, error or off\n");
+}
+
+TEST(Cli, PluginsJsonListsKindNameFileAbi) {
+  const Result r = run("plugins --json --plugin-path " + kPlugins + "/tp_good", "2>/dev/null");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto list = nlohmann::json::parse(r.out);
+  bool found = false;
+  for (const auto& e : list) {
+    if (e["name"] == "test_scale") {
+      found = true;
+      EXPECT_EQ(e["kind"], "block");
+      EXPECT_EQ(e["file"], kPlugins + "/tp_good/good.so");
+      EXPECT_EQ(e["abi"], "1.0");
+    }
+  }
+  EXPECT_TRUE(found) << r.out;
+}
+
+TEST(Cli, PluginsFromEnvironment) {
+  const Result r = run("plugins", "2>&1");
+  setenv("CPNAS_PLUGIN_PATH", (kPlugins + "/tp_good").c_str(), 1);
+  const Result with_env = run("plugins");
+  unsetenv("CPNAS_PLUGIN_PATH");
+  EXPECT_EQ(r.out.find("test_centre"), std::string::npos);
+  EXPECT_NE(with_env.out.find("feature    test_centre"), std::string::npos) << with_env.out;
+}
+
+TEST(Cli, BadPluginIsAnErrorNamingTheFile) {
+  const Result r = run("plugins --plugin-path " + kPlugins + "/tp_abi_major");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "cpnas: error: plugin '" + kPlugins +
+                       "/tp_abi_major/abi_major.so': ABI major version 2, this cpnas has 1; "
+                       "rebuild the plugin\n");
+}
