@@ -16,5 +16,6 @@ struct Command {
 const std::vector<Command>& commands();
 
 int run_plugins(const std::vector<std::string>& args);
+int run_profile(const std::vector<std::string>& args);
 
 }  // namespace cpnas::cli

@@ -1,0 +1,81 @@
+#pragma once
+/// @file layers.hpp
+/// Small building blocks for block and attention plugins: temporal and pointwise convolution
+/// options, convolution + BatchNorm, and the residual branch of a temporal block.
+
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include <torch/torch.h>
+
+namespace cpnas {
+
+/// k x 1 convolution over time with "same" padding (k - 1) / 2, stride s on time.
+inline torch::nn::Conv2dOptions temporal_conv(int64_t in, int64_t out, int64_t window,
+                                              int64_t stride = 1, int64_t groups = 1,
+                                              bool bias = true) {
+  return torch::nn::Conv2dOptions(in, out, {window, 1})
+      .stride({stride, 1})
+      .padding({(window - 1) / 2, 0})
+      .groups(groups)
+      .bias(bias);
+}
+
+/// 1 x 1 convolution.
+inline torch::nn::Conv2dOptions pointwise_conv(int64_t in, int64_t out, bool bias = true) {
+  return torch::nn::Conv2dOptions(in, out, 1).bias(bias);
+}
+
+/// A convolution followed by BatchNorm over its output channels.
+class ConvBNImpl : public torch::nn::Module {
+ public:
+  explicit ConvBNImpl(const torch::nn::Conv2dOptions& options)
+      : conv(register_module("conv", torch::nn::Conv2d(options))),
+        bn(register_module("bn", torch::nn::BatchNorm2d(options.out_channels()))) {}
+  torch::Tensor forward(const torch::Tensor& x) { return bn(conv(x)); }
+
+  torch::nn::Conv2d conv;
+  torch::nn::BatchNorm2d bn;
+};
+TORCH_MODULE(ConvBN);
+
+/// Residual branch of a temporal block: identity for stride 1, else a 1 x 1 convolution with
+/// that stride and BatchNorm.
+class TemporalResidualImpl : public torch::nn::Module {
+ public:
+  TemporalResidualImpl(int64_t channels, int64_t stride) {
+    if (stride != 1) {
+      down_ = register_module(
+          "down", ConvBN(torch::nn::Conv2dOptions(channels, channels, 1).stride({stride, 1})));
+    }
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return down_ ? down_(x) : x; }
+
+ private:
+  ConvBN down_{nullptr};
+};
+TORCH_MODULE(TemporalResidual);
+
+/// Throws std::invalid_argument when a plugin's inner channel count would be below 1.
+inline int64_t checked_inner_channels(int64_t inner, const char* what) {
+  if (inner < 1) {
+    throw std::invalid_argument(std::string(what) + ": inner channel count " +
+                                std::to_string(inner) +
+                                " is below 1 (channels too few for the ratio)");
+  }
+  return inner;
+}
+
+/// floor(channels / reduct_ratio), checked to be at least 1.
+inline int64_t reduced_channels(int64_t channels, double reduct_ratio, const char* what) {
+  return checked_inner_channels(static_cast<int64_t>(std::floor(channels / reduct_ratio)), what);
+}
+
+/// floor(channels * expand_ratio), checked to be at least 1.
+inline int64_t expanded_channels(int64_t channels, double expand_ratio, const char* what) {
+  return checked_inner_channels(static_cast<int64_t>(std::floor(channels * expand_ratio)), what);
+}
+
+}  // namespace cpnas

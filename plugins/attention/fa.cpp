@@ -1,0 +1,25 @@
+// fa (frame attention): per frame, mean and max over channels and joints, 9x1 conv 2->1
+// (padding 4); no squashing.
+#include "cpnas/layers.hpp"
+#include "cpnas/plugin.hpp"
+
+namespace {
+
+class FrameAttentionImpl : public cpnas::Attention {
+ public:
+  explicit FrameAttentionImpl(const cpnas::AttentionOptions&)
+      : conv_(register_module("conv", torch::nn::Conv2d(cpnas::temporal_conv(2, 1, 9)))) {}
+
+  torch::Tensor forward(const torch::Tensor& x) override {
+    auto mean = x.mean({1, 3});                                // [N, T]
+    auto max = x.amax({1, 3});                                 // [N, T]
+    return conv_(torch::stack({mean, max}, 1).unsqueeze(-1));  // [N, 1, T, 1]
+  }
+
+ private:
+  torch::nn::Conv2d conv_;
+};
+
+}  // namespace
+
+CPNAS_PLUGIN(CPNAS_ATTENTION("fa", cpnas::attention_factory<FrameAttentionImpl>))

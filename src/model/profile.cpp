@@ -1,0 +1,108 @@
+#include "model/profile.hpp"
+
+#include <ATen/record_function.h>
+
+#include <cstring>
+
+namespace cpnas {
+namespace {
+
+// Operator-level counting through RecordFunction callbacks, so plugin layers are counted without
+// their cooperation. Only outermost operators count: aten::conv2d dispatches to further
+// convolution operators that would otherwise be counted again.
+//
+// The convention is that of the published figures (PyTorch-OpCounter): a convolution costs
+// output elements x (input channels per group x kernel size + 1 when it has a bias), a BatchNorm
+// 2 per element; matrix products (the graph aggregation) are counted apart.
+thread_local int op_depth = 0;
+thread_local int64_t counted_macs = 0;
+thread_local int64_t counted_graph_macs = 0;
+
+bool is(const char* name, const char* op) {
+  return std::strcmp(name, op) == 0;
+}
+
+void count_op(const at::RecordFunction& fn) {
+  const char* name = fn.name();
+  const auto& outputs = fn.outputs();
+  if (outputs.empty() || !outputs[0].isTensor()) return;
+  const auto out = outputs[0].toTensor();
+  const auto inputs = fn.inputs();
+  if (is(name, "aten::conv2d") || is(name, "aten::convolution")) {
+    const auto w = inputs[1].toTensor();
+    const int64_t bias = inputs[2].isTensor() && inputs[2].toTensor().defined() ? 1 : 0;
+    counted_macs += out.numel() * (w.size(1) * w.size(2) * w.size(3) + bias);
+  } else if (is(name, "aten::batch_norm")) {
+    counted_macs += 2 * out.numel();
+  } else if (is(name, "aten::mm") || is(name, "aten::matmul") || is(name, "aten::bmm")) {
+    counted_graph_macs += out.numel() * inputs[0].toTensor().size(-1);
+  }
+}
+
+std::unique_ptr<at::ObserverContext> on_enter(const at::RecordFunction&) {
+  ++op_depth;
+  return nullptr;
+}
+
+void on_exit(const at::RecordFunction& fn, at::ObserverContext*) {
+  if (--op_depth == 0) count_op(fn);
+}
+
+class Profiler : public LayerObserver {
+ public:
+  void layer(const std::string& name, const torch::nn::Module& module,
+             const torch::Tensor& output) override {
+    LayerProfile p;
+    p.name = name;
+    p.output_shape = output.sizes().vec();
+    for (const auto& param : module.parameters()) p.params += param.numel();
+    p.macs = counted_macs - macs_at_last_layer_;
+    p.graph_macs = counted_graph_macs - graph_macs_at_last_layer_;
+    macs_at_last_layer_ = counted_macs;
+    graph_macs_at_last_layer_ = counted_graph_macs;
+    layers.push_back(std::move(p));
+  }
+  std::vector<LayerProfile> layers;
+
+ private:
+  int64_t macs_at_last_layer_ = 0, graph_macs_at_last_layer_ = 0;
+};
+
+}  // namespace
+
+ModelProfile profile_student(StudentImpl& student, int64_t joints, int64_t frames) {
+  ModelProfile result;
+  for (const auto& item : student.named_parameters()) {
+    if (!item.value().requires_grad()) continue;
+    result.params += item.value().numel();
+    if (item.key().find("edge_importance") == std::string::npos) {
+      result.params_paper += item.value().numel();
+    }
+  }
+
+  const bool was_training = student.is_training();
+  student.eval();
+  torch::NoGradGuard no_grad;
+  const auto input = torch::zeros({1, student.num_features(), 4, frames, joints});
+  Profiler profiler;
+  op_depth = 0;
+  counted_macs = 0;
+  counted_graph_macs = 0;
+  const auto handle = at::addThreadLocalCallback(
+      at::RecordFunctionCallback(on_enter, on_exit).needsInputs(true).needsOutputs(true));
+  try {
+    student.forward(input, &profiler);
+  } catch (...) {
+    at::removeCallback(handle);
+    throw;
+  }
+  at::removeCallback(handle);
+  student.train(was_training);
+
+  result.macs = counted_macs;
+  result.graph_macs = counted_graph_macs;
+  result.layers = std::move(profiler.layers);
+  return result;
+}
+
+}  // namespace cpnas

@@ -1,0 +1,156 @@
+#include "model/student.hpp"
+
+#include "cpnas/feature.hpp"
+#include "data/layout.hpp"
+#include "error.hpp"
+#include "model/graph.hpp"
+
+namespace cpnas {
+namespace {
+
+constexpr int64_t kClasses = 2;
+
+StageOptions stage_options(const Arch& arch, const StreamShape& shape, int64_t in, int64_t out,
+                           bool multi_gcn, const torch::Tensor& adjacency,
+                           const Skeleton& skeleton) {
+  StageOptions o;
+  o.in_channels = in;
+  o.out_channels = out;
+  o.graph_distance = shape.graph_distance;
+  o.multi_gcn = multi_gcn;
+  o.depth = shape.depth;
+  o.stride = shape.stride;
+  o.window = shape.window;
+  o.block = arch.block;
+  o.attention = arch.attention;
+  o.expand_ratio = arch.expand_ratio;
+  o.reduct_ratio = arch.reduct_ratio;
+  o.activation = arch.activation;
+  o.adjacency = adjacency;
+  o.skeleton = skeleton;
+  return o;
+}
+
+}  // namespace
+
+InputStreamImpl::InputStreamImpl(const Arch& arch, const torch::Tensor& adjacency,
+                                 const Skeleton& skeleton, const PluginRegistry& plugins) {
+  bn_ = register_module("bn", torch::nn::BatchNorm2d(kFeatureChannels));
+  stem_graph_ = register_module(
+      "stem_graph",
+      SpatialGraphLayer(GraphLayerOptions{kFeatureChannels, arch.init_channels,
+                                          arch.input.graph_distance, arch.activation, adjacency}));
+  BlockOptions stem{arch.init_channels, arch.input.window, 1,
+                    arch.expand_ratio,  arch.reduct_ratio, arch.activation};
+  stem_temporal_ = register_module("stem_temporal", make_block(plugins, "basic", stem));
+  int64_t channels = arch.init_channels;
+  for (int64_t b = 0; b < arch.input.blocks; ++b) {
+    const int64_t out = input_block_channels(channels, arch.input.scale);
+    blocks_.push_back(register_module(
+        "block" + std::to_string(b),
+        Stage(stage_options(arch, arch.input, channels, out, arch.multi_gcn, adjacency, skeleton),
+              plugins)));
+    channels = out;
+  }
+  out_channels_ = channels;
+}
+
+torch::Tensor InputStreamImpl::forward(const torch::Tensor& x, LayerObserver* observer,
+                                       const std::string& name) {
+  auto y = observed(observer, name + ".bn", *bn_, bn_(x));
+  y = observed(observer, name + ".stem_graph", *stem_graph_, stem_graph_(y));
+  y = observed(observer, name + ".stem_temporal", *stem_temporal_, stem_temporal_->forward(y));
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    y = blocks_[b]->forward(y, observer, name + ".block" + std::to_string(b));
+  }
+  return y;
+}
+
+StudentImpl::StudentImpl(const Arch& arch, const Skeleton& skeleton, int64_t num_features,
+                         const PluginRegistry& plugins) {
+  if (num_features < 1) throw Error("a student needs at least one input feature");
+  const torch::Tensor adjacency = distance_adjacency(skeleton);
+  int64_t channels = 0;
+  for (int64_t f = 0; f < num_features; ++f) {
+    streams_.push_back(register_module("stream" + std::to_string(f),
+                                       InputStream(arch, adjacency, skeleton, plugins)));
+    channels += streams_.back()->out_channels();
+  }
+  // The reference main stream reproduces the published code: one basic temporal layer with
+  // stride 1 per block, whatever the searched depth, stride and block type.
+  StreamShape main_shape = arch.main;
+  Arch main_arch = arch;
+  if (arch.reference_main) {
+    main_shape.depth = 1;
+    main_shape.stride = 1;
+    main_arch.block = "basic";
+  }
+  for (int64_t b = 0; b < arch.main.blocks; ++b) {
+    const bool last = b + 1 == arch.main.blocks;
+    const int64_t out = last ? kLastMainChannels : main_block_channels(channels, arch.main.scale);
+    main_.push_back(register_module(
+        "main" + std::to_string(b),
+        Stage(stage_options(main_arch, main_shape, channels, out, false, adjacency, skeleton),
+              plugins)));
+    channels = out;
+  }
+  dropout_ = register_module("dropout", torch::nn::Dropout(arch.dropout));
+  classifier_ = register_module("classifier",
+                                torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, kClasses, 1)));
+}
+
+torch::Tensor StudentImpl::forward(const torch::Tensor& x, LayerObserver* observer) {
+  TORCH_CHECK(x.dim() == 5 && x.size(1) == num_features() && x.size(2) == kFeatureChannels,
+              "student input must be [N, ", num_features(), ", 4, T, V], got ", x.sizes());
+  std::vector<torch::Tensor> outputs;
+  for (int64_t f = 0; f < num_features(); ++f) {
+    outputs.push_back(streams_[f]->forward(x.select(1, f), observer, "stream" + std::to_string(f)));
+  }
+  auto y = torch::cat(outputs, 1);
+  for (size_t b = 0; b < main_.size(); ++b) {
+    y = main_[b]->forward(y, observer, "main" + std::to_string(b));
+  }
+  y = dropout_(y.mean({2, 3}, /*keepdim=*/true));
+  return observed(observer, "classifier", *classifier_, classifier_(y).flatten(1));
+}
+
+void initialise_student(StudentImpl& student) {
+  torch::NoGradGuard no_grad;
+  for (const auto& module : student.modules(/*include_self=*/false)) {
+    if (auto* conv = module->as<torch::nn::Conv2d>()) {
+      torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut);
+      if (conv->bias.defined()) conv->bias.zero_();
+    } else if (auto* bn = module->as<torch::nn::BatchNorm2d>()) {
+      bn->weight.fill_(1.0);
+      bn->bias.zero_();
+    }
+  }
+  for (const auto& item : student.named_parameters()) {
+    if (item.key().rfind("classifier.", 0) != 0) continue;
+    if (item.key() == "classifier.weight") {
+      item.value().normal_(0.0, 0.001);
+    } else {
+      item.value().zero_();
+    }
+  }
+}
+
+Student build_student(const Arch& arch, const Skeleton& skeleton, int64_t num_features,
+                      const PluginRegistry& plugins, uint64_t seed) {
+  torch::manual_seed(seed);
+  Student student(arch, skeleton, num_features, plugins);
+  initialise_student(*student);
+  return student;
+}
+
+}  // namespace cpnas
+
+namespace cpnas {
+
+Student student_from_job(const Job& job, const PluginRegistry& plugins, uint64_t seed) {
+  return build_student(arch_from_job(job), find_layout(job.get("data", "layout")),
+                       static_cast<int64_t>(job.get_list("data", "features").size()), plugins,
+                       seed);
+}
+
+}  // namespace cpnas

@@ -1,0 +1,69 @@
+#pragma once
+// A student network: one input stream per feature, concatenated into the main stream, then the
+// classifier.
+
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "cpnas/skeleton.hpp"
+#include "model/arch.hpp"
+#include "model/observer.hpp"
+#include "model/stage.hpp"
+#include "plugin/registry.hpp"
+
+namespace cpnas {
+
+/// BatchNorm over the 4 feature channels, stem (graph layer + basic temporal layer), blocks.
+class InputStreamImpl : public torch::nn::Module {
+ public:
+  InputStreamImpl(const Arch& arch, const torch::Tensor& adjacency, const Skeleton& skeleton,
+                  const PluginRegistry& plugins);
+  torch::Tensor forward(const torch::Tensor& x, LayerObserver* observer = nullptr,
+                        const std::string& name = "");
+  int64_t out_channels() const { return out_channels_; }
+
+ private:
+  torch::nn::BatchNorm2d bn_{nullptr};
+  SpatialGraphLayer stem_graph_{nullptr};
+  std::shared_ptr<Block> stem_temporal_;
+  std::vector<Stage> blocks_;
+  int64_t out_channels_ = 0;
+};
+TORCH_MODULE(InputStream);
+
+class StudentImpl : public torch::nn::Module {
+ public:
+  /// Throws cpnas::Error for a block or attention that is not loaded or cannot be built.
+  StudentImpl(const Arch& arch, const Skeleton& skeleton, int64_t num_features,
+              const PluginRegistry& plugins);
+
+  /// x: [N, F, 4, T, V] -> logits [N, 2].
+  torch::Tensor forward(const torch::Tensor& x, LayerObserver* observer = nullptr);
+
+  int64_t num_features() const { return static_cast<int64_t>(streams_.size()); }
+
+ private:
+  std::vector<InputStream> streams_;
+  std::vector<Stage> main_;
+  torch::nn::Dropout dropout_{nullptr};
+  torch::nn::Conv2d classifier_{nullptr};
+};
+TORCH_MODULE(Student);
+
+/// Initialisation as specified: convolutions Kaiming-normal (fan-out), bias 0; BatchNorm weight
+/// 1, bias 0; the classifier normal(0, 0.001). Draws from torch's global generator.
+void initialise_student(StudentImpl& student);
+
+/// Seeds torch's generator, builds and initialises: same seed, same weights.
+Student build_student(const Arch& arch, const Skeleton& skeleton, int64_t num_features,
+                      const PluginRegistry& plugins, uint64_t seed);
+
+}  // namespace cpnas
+
+namespace cpnas {
+
+/// The student of a job: [arch], the layout of [data] and one stream per [data] feature.
+Student student_from_job(const Job& job, const PluginRegistry& plugins, uint64_t seed);
+
+}  // namespace cpnas

@@ -1,0 +1,133 @@
+#include <gtest/gtest.h>
+
+#include "data/layout.hpp"
+#include "error.hpp"
+#include "model/profile.hpp"
+#include "model/student.hpp"
+#include "plugin/loader.hpp"
+
+using namespace cpnas;
+
+namespace {
+
+const PluginRegistry& builtin_plugins() {
+  static const PluginRegistry registry = load_plugins(plugin_search_path({}));
+  return registry;
+}
+
+Arch small_arch(const std::string& block, const std::string& attention) {
+  Arch a;
+  a.init_channels = 16;
+  a.block = block;
+  a.attention = attention;
+  a.input = {1, 2, 2, 3, 2, 1.0};  // blocks, depth, stride, window, distance, scale
+  a.main = {2, 1, 2, 5, 1, 1.2};
+  return a;
+}
+
+}  // namespace
+
+TEST(Student, PaperBestMatchesThePublishedSize) {
+  const Job job = Job::load(std::string(CPNAS_SOURCE_DIR) + "/jobs/paper-best.ini");
+  Student student = student_from_job(job, builtin_plugins(), 1);
+  const ModelProfile p = profile_student(*student, 29);
+  EXPECT_EQ(p.params, 644732);
+  EXPECT_EQ(p.params_paper, 621184);
+  EXPECT_NEAR(static_cast<double>(p.macs), 909e6, 0.05 * 909e6);
+  int64_t layer_params = 0;
+  for (const auto& l : p.layers) layer_params += l.params;
+  EXPECT_EQ(layer_params, p.params);
+  EXPECT_EQ(p.layers.back().output_shape, (std::vector<int64_t>{1, 2}));
+}
+
+class EveryBlockAndAttention : public testing::TestWithParam<std::tuple<std::string, std::string>> {
+};
+
+TEST_P(EveryBlockAndAttention, BuildsRunsAndBackpropagatesInEveryVariant) {
+  const auto& [block, attention] = GetParam();
+  const Skeleton& skeleton = find_layout("in-motion-2022");
+  torch::manual_seed(3);
+  const auto x = torch::randn({2, 4, 4, 150, 29});
+  for (auto act : {Activation::relu, Activation::relu6, Activation::hardswish, Activation::swish}) {
+    for (bool multi_gcn : {false, true}) {
+      for (bool reference : {false, true}) {
+        Arch arch = small_arch(block, attention);
+        arch.activation = act;
+        arch.multi_gcn = multi_gcn;
+        arch.reference_main = reference;
+        Student student = build_student(arch, skeleton, 4, builtin_plugins(), 7);
+        student->train();
+        const auto y = student->forward(x);
+        ASSERT_EQ(y.sizes(), (std::vector<int64_t>{2, 2}));
+        y.sum().backward();
+        for (const auto& p : student->named_parameters()) {
+          ASSERT_TRUE(p.value().grad().defined()) << p.key();
+          ASSERT_TRUE(torch::isfinite(p.value().grad()).all().item<bool>()) << p.key();
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Plugins, EveryBlockAndAttention,
+    testing::Combine(testing::Values("basic", "bottleneck", "sep", "sg", "v3", "shuffle"),
+                     testing::Values("stja", "ca", "fa", "ja", "pa")),
+    [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
+
+TEST(Student, SameSeedSameWeightsOtherSeedOtherWeights) {
+  const Skeleton& skeleton = find_layout("in-motion");
+  const Arch arch = small_arch("v3", "pa");
+  Student a = build_student(arch, skeleton, 2, builtin_plugins(), 11);
+  Student b = build_student(arch, skeleton, 2, builtin_plugins(), 11);
+  Student c = build_student(arch, skeleton, 2, builtin_plugins(), 12);
+  const auto pa = a->parameters(), pb = b->parameters(), pc = c->parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  bool any_differs = false;
+  for (size_t i = 0; i < pa.size(); ++i) {
+    EXPECT_TRUE(torch::equal(pa[i], pb[i])) << i;
+    any_differs = any_differs || !torch::equal(pa[i], pc[i]);
+  }
+  EXPECT_TRUE(any_differs);
+}
+
+TEST(Student, InitialisationAsSpecified) {
+  Student s = build_student(small_arch("sep", "fa"), find_layout("in-motion-2022"), 1,
+                            builtin_plugins(), 5);
+  for (const auto& p : s->named_parameters()) {
+    const std::string& name = p.key();
+    const bool is_bias = name.size() > 5 && name.substr(name.size() - 5) == ".bias";
+    if (name.find("edge_importance") != std::string::npos) {
+      EXPECT_TRUE(torch::equal(p.value(), torch::ones_like(p.value()))) << name;
+    } else if (name.find("alpha") != std::string::npos || is_bias) {
+      EXPECT_EQ(p.value().abs().sum().item<float>(), 0.f) << name;
+    }
+  }
+  const auto classifier = s->named_parameters()["classifier.weight"];
+  EXPECT_LT(classifier.std().item<float>(), 0.01f);
+  EXPECT_GT(classifier.std().item<float>(), 0.f);
+}
+
+TEST(Student, UnknownBlockListsWhatIsLoaded) {
+  try {
+    build_student(small_arch("dilated", "fa"), find_layout("in-motion"), 1, builtin_plugins(), 1);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "unknown block 'dilated' (loaded: basic, bottleneck, sep, sg, shuffle, v3)");
+  }
+}
+
+TEST(Student, TooFewChannelsForTheRatioNamesTheBlock) {
+  Arch arch = small_arch("bottleneck", "fa");
+  arch.init_channels = 1;
+  arch.reduct_ratio = 100;  // 48 channels of the last main block / 100 -> 0 inner channels
+  arch.input.blocks = 0;
+  arch.main.blocks = 1;
+  try {
+    build_student(arch, find_layout("in-motion"), 1, builtin_plugins(), 1);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("block 'bottleneck'", 0), 0u) << e.what();
+  }
+}
