@@ -15,6 +15,8 @@ struct Command {
 /// Every command, in the order `cpnas --help` lists them.
 const std::vector<Command>& commands();
 
+int run_bench(const std::vector<std::string>& args);
+int run_features(const std::vector<std::string>& args);
 int run_plugins(const std::vector<std::string>& args);
 int run_profile(const std::vector<std::string>& args);
 

@@ -4,7 +4,9 @@ namespace cpnas::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all{
+      {"features", "feature tensors of a cohort split's evaluation windows", run_features},
       {"profile", "parameters and MACs of a job's student network", run_profile},
+      {"bench", "training and evaluation throughput of a job's student", run_bench},
       {"plugins", "list the loaded block, attention and feature plugins", run_plugins},
   };
   return all;

@@ -1,5 +1,8 @@
 // The `cpnas` executable: dispatches to a subcommand and turns errors into one line on stderr.
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -8,6 +11,7 @@
 #include "cli/command.hpp"
 #include "config.hpp"
 #include "error.hpp"
+#include "train/cpu_allocator.hpp"
 
 namespace {
 
@@ -19,6 +23,12 @@ void print_usage(std::ostream& out) {
     out << "  " << c.name << std::string(12 - std::strlen(c.name), ' ') << c.summary << "\n";
   }
   out << "\nRun 'cpnas <command> --help' for the options of a command; 'cpnas --version'.\n";
+}
+
+// A quarter of physical memory, or CPNAS_CPU_CACHE_MB.
+std::size_t cpu_cache_limit() {
+  if (const char* mb = std::getenv("CPNAS_CPU_CACHE_MB")) return std::strtoull(mb, nullptr, 10) << 20;
+  return static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE) / 4;
 }
 
 }  // namespace
@@ -34,6 +44,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
+    cpnas::install_caching_cpu_allocator(cpu_cache_limit());
     for (const auto& c : cpnas::cli::commands()) {
       if (args[0] == c.name) return c.run({args.begin() + 1, args.end()});
     }

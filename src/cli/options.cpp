@@ -46,7 +46,7 @@ bool CommandLine::parse(const std::vector<std::string>& args) {
       return false;
     }
     po::notify(values_);
-    for (const auto& token : po::collect_unrecognized(parsed.options, po::include_positional)) {
+    for (const auto& token : po::collect_unrecognized(parsed.options, po::exclude_positional)) {
       const bool job_value = token.rfind("--", 0) == 0 && token.find('.') != std::string::npos;
       if (!takes_job_ || !job_value) {
         throw UsageError("unknown option or argument '" + token + "' (see cpnas " +

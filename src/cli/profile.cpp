@@ -27,11 +27,24 @@ int run_profile(const std::vector<std::string>& args) {
                  "counts trainable parameters (params; params_paper without the edge-importance\n"
                  "masks, as the paper counts) and multiply-accumulates per window of 150 frames.",
                  true);
+  int64_t time_batch = 0;
+  cl.options().add_options()("time", po::value(&time_batch)->default_value(0),
+                             "also time each layer's evaluation forward on this many windows");
   if (!cl.parse(args)) return 0;
   const Job job = cl.job();
   const PluginRegistry plugins = cl.plugins();
   Student student = student_from_job(job, plugins, 0);
   const auto joints = find_layout(job.get("data", "layout")).num_joints();
+  if (time_batch > 0) {
+    double total = 0;
+    std::cout << fmt::format("{:<28} {:>10}   (forward, batch {}, {} threads)\n", "layer", "ms",
+                             time_batch, torch::get_num_threads());
+    for (const auto& t : time_layers(*student, joints, time_batch)) {
+      std::cout << fmt::format("{:<28} {:>10.2f}\n", t.name, t.ms);
+      total += t.ms;
+    }
+    std::cout << fmt::format("{:<28} {:>10.2f}\n\n", "total", total);
+  }
   const ModelProfile p = profile_student(*student, joints);
   if (cl.json()) {
     std::cout << nlohmann::json{{"params", p.params},

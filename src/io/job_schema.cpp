@@ -106,6 +106,9 @@ std::vector<KeySpec> make_schema() {
       real("hyper", "weight_decay", "0", 0, 1, false, "weight decay"),
       real("hyper", "momentum", "0.9", 0, 1, false, "SGD momentum (Nesterov)"),
       integer("hyper", "batch_size", 32, 1, 65536, "global batch size"),
+      // [train]
+      choice("train", "precision", "fp32", {"fp32", "bf16"},
+             "bf16 autocast (CPUs with AVX-512 BF16, CUDA) or fp32"),
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include <ATen/record_function.h>
 
+#include <chrono>
 #include <cstring>
 
 namespace cpnas {
@@ -68,7 +69,32 @@ class Profiler : public LayerObserver {
   int64_t macs_at_last_layer_ = 0, graph_macs_at_last_layer_ = 0;
 };
 
+// Layers run one after another, so the time between two observations is the later layer's.
+class Timer : public LayerObserver {
+ public:
+  void layer(const std::string& name, const torch::nn::Module&, const torch::Tensor&) override {
+    const auto now = std::chrono::steady_clock::now();
+    times.push_back({name, std::chrono::duration<double, std::milli>(now - last).count()});
+    last = now;
+  }
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  std::vector<LayerTime> times;
+};
+
 }  // namespace
+
+std::vector<LayerTime> time_layers(StudentImpl& student, int64_t joints, int64_t batch,
+                                   int64_t frames) {
+  const bool was_training = student.is_training();
+  student.eval();
+  torch::NoGradGuard no_grad;
+  const auto input = torch::randn({batch, student.num_features(), 4, frames, joints});
+  student.forward(input);
+  Timer timer;
+  student.forward(input, &timer);
+  student.train(was_training);
+  return timer.times;
+}
 
 ModelProfile profile_student(StudentImpl& student, int64_t joints, int64_t frames) {
   ModelProfile result;

@@ -32,4 +32,14 @@ struct ModelProfile {
 /// convention misses, are reported apart as graph_macs.
 ModelProfile profile_student(StudentImpl& student, int64_t joints, int64_t frames = 150);
 
+struct LayerTime {
+  std::string name;
+  double ms = 0;
+};
+
+/// Wall time of each layer in an evaluation forward of `batch` random windows (after one untimed
+/// forward), to see where the time goes.
+std::vector<LayerTime> time_layers(StudentImpl& student, int64_t joints, int64_t batch,
+                                   int64_t frames = 150);
+
 }  // namespace cpnas

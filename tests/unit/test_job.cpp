@@ -62,7 +62,7 @@ TEST(Job, UnknownKeyNamesFileLineAndKey) {
 TEST(Job, UnknownSection) {
   const auto path = write_temp("[archi]\n");
   EXPECT_EQ(error_of([&] { Job::load(path); }),
-            path + ":1: unknown section [archi] (sections: data, arch, hyper)");
+            path + ":1: unknown section [archi] (sections: data, arch, hyper, train)");
 }
 
 TEST(Job, BadTypeAndRange) {

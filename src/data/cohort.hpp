@@ -1,0 +1,42 @@
+#pragma once
+// A cohort file: recordings of joint positions with labels and splits (DESIGN.md "Data").
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cpnas {
+
+constexpr int64_t kCohortFormatVersion = 1;
+
+struct Cohort {
+  std::string layout;
+  double fps = 30.0;
+  int64_t max_frames = 0;  ///< Tmax
+  int64_t joints = 0;      ///< V
+  std::vector<float> coords;  ///< [N, Tmax, V, 2]; NaN where missing or past the end
+  std::vector<int32_t> lengths;
+  std::vector<int8_t> labels;  ///< 1 CP, 0 no CP, -1 unknown
+  std::vector<std::string> ids;
+  std::vector<std::string> splits;  ///< train | val | test
+
+  int64_t size() const { return static_cast<int64_t>(ids.size()); }
+  /// Start of recording i's [Tmax, V, 2] block in coords.
+  const float* recording(int64_t i) const { return coords.data() + i * max_frames * joints * 2; }
+  float* recording(int64_t i) { return coords.data() + i * max_frames * joints * 2; }
+  /// Indices of the recordings in `split`.
+  std::vector<int64_t> indices(const std::string& split) const;
+};
+
+/// Checks everything DESIGN.md fixes (shapes, lengths <= Tmax, labels, unique ids, splits,
+/// fps > 0, known layout and its joint count, no recording without any observed joint). Throws
+/// cpnas::Error "cohort '<where>': <problem>".
+void validate_cohort(const Cohort& cohort, const std::string& where);
+
+/// Writes format_version 1 (atomically: a temporary file renamed into place).
+void write_cohort(const std::string& path, const Cohort& cohort);
+
+/// Reads and validates.
+Cohort read_cohort(const std::string& path);
+
+}  // namespace cpnas

@@ -1,0 +1,25 @@
+#pragma once
+// Windows of 150 frames cut from recordings.
+
+#include <cstdint>
+#include <vector>
+
+#include "data/cohort.hpp"
+
+namespace cpnas {
+
+constexpr int64_t kWindowFrames = 150;    ///< 5 s at 30 Hz
+constexpr int64_t kEvaluationStep = 75;   ///< evaluation windows start every 75 frames
+
+/// Starts of the evaluation windows of a recording of `length` frames: every 75 frames while the
+/// window fits, then one window aligned to the end unless that start is already there. A
+/// recording shorter than a window has one window at 0 (its tail padded).
+std::vector<int64_t> evaluation_starts(int64_t length, int64_t window = kWindowFrames,
+                                       int64_t step = kEvaluationStep);
+
+/// Copies frames [start, start + frames) of recording `index` into `xy` [frames, V, 2]; missing
+/// joints (NaN) and frames past the recording's end become 0.
+void window_positions(const Cohort& cohort, int64_t index, int64_t start, float* xy,
+                      int64_t frames = kWindowFrames);
+
+}  // namespace cpnas

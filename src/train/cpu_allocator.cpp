@@ -1,0 +1,119 @@
+#include "train/cpu_allocator.hpp"
+
+#include <c10/core/Allocator.h>
+#include <c10/core/CPUAllocator.h>
+
+#include <cstdlib>
+#include <map>
+#include <unordered_map>
+#include <mutex>
+#include <new>
+#include <vector>
+
+namespace cpnas {
+namespace {
+
+constexpr std::size_t kAlignment = 64;
+constexpr std::size_t kLargeBlock = std::size_t{1} << 20;
+
+std::size_t rounded(std::size_t n) {
+  return n < kLargeBlock ? n : (n + kLargeBlock - 1) / kLargeBlock * kLargeBlock;
+}
+
+void* system_allocate(std::size_t n) {
+  void* p = nullptr;
+  if (posix_memalign(&p, kAlignment, n == 0 ? kAlignment : n) != 0) throw std::bad_alloc();
+  return p;
+}
+
+class CachingCpuAllocator final : public c10::Allocator {
+ public:
+  void set_limit(std::size_t limit) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    limit_ = limit;
+  }
+
+  std::size_t cached() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cached_;
+  }
+
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+  c10::DataPtr allocate(std::size_t n) override { return make(n); }
+  void copy_data(void* dest, const void* src, std::size_t count) const override {
+    default_copy_data(dest, src, count);
+  }
+#else
+  c10::DataPtr allocate(std::size_t n) const override { return make(n); }
+#endif
+  // Raw allocation (used by oneDNN) needs the context to be the data pointer itself, so block
+  // sizes are looked up by pointer rather than carried in the context.
+  c10::DeleterFnPtr raw_deleter() const override { return &release; }
+
+ private:
+  c10::DataPtr make(std::size_t n) const {
+    const std::size_t size = rounded(n);
+    void* data = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (size >= kLargeBlock) {
+        auto it = free_.find(size);
+        if (it != free_.end() && !it->second.empty()) {
+          data = it->second.back();
+          it->second.pop_back();
+          cached_ -= size;
+        }
+      }
+    }
+    if (!data) data = system_allocate(size);
+    if (size >= kLargeBlock) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      live_[data] = size;
+    }
+    return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
+  }
+
+  static void release(void* data);
+
+  mutable std::mutex mutex_;
+  mutable std::map<std::size_t, std::vector<void*>> free_;
+  mutable std::unordered_map<void*, std::size_t> live_;  // large blocks in use
+  mutable std::size_t cached_ = 0;
+  std::size_t limit_ = 0;
+};
+
+CachingCpuAllocator& instance() {
+  static CachingCpuAllocator* allocator = new CachingCpuAllocator();  // outlives every tensor
+  return *allocator;
+}
+
+void CachingCpuAllocator::release(void* data) {
+  if (!data) return;
+  CachingCpuAllocator& self = instance();
+  {
+    std::lock_guard<std::mutex> lock(self.mutex_);
+    auto it = self.live_.find(data);
+    if (it != self.live_.end()) {
+      const std::size_t size = it->second;
+      self.live_.erase(it);
+      if (self.cached_ + size <= self.limit_) {
+        self.free_[size].push_back(data);
+        self.cached_ += size;
+        return;
+      }
+    }
+  }
+  std::free(data);
+}
+
+}  // namespace
+
+void install_caching_cpu_allocator(std::size_t cache_limit_bytes) {
+  instance().set_limit(cache_limit_bytes);
+  static std::once_flag once;
+  std::call_once(once, [] { c10::SetCPUAllocator(&instance(), /*priority=*/1); });
+}
+
+std::size_t cached_cpu_bytes() { return instance().cached(); }
+
+}  // namespace cpnas

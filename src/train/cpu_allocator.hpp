@@ -1,0 +1,21 @@
+#pragma once
+// A caching allocator for LibTorch's CPU tensors.
+//
+// Training and evaluating students allocates the same large activation buffers (tens of MB) at
+// every step. glibc serves those with fresh mmap()s, and the kernel zeroes every page on first
+// touch: measured on paper-best at batch 32, that made evaluation 3x slower than the arithmetic.
+// Keeping freed large blocks for reuse removes the page faults after the first step.
+
+#include <cstddef>
+
+namespace cpnas {
+
+/// Makes LibTorch allocate CPU tensors through the caching allocator (idempotent). Blocks of at
+/// least 1 MiB are cached by size (rounded up to 1 MiB) up to `cache_limit_bytes` in total;
+/// smaller ones go straight to the system allocator.
+void install_caching_cpu_allocator(std::size_t cache_limit_bytes);
+
+/// Bytes held in the cache right now (for tests and logs).
+std::size_t cached_cpu_bytes();
+
+}  // namespace cpnas

@@ -1,0 +1,30 @@
+#pragma once
+// Times training steps or evaluation forwards of a student on random input of its shape.
+
+#include <cstdint>
+
+#include "model/student.hpp"
+#include "train/optimizer.hpp"
+#include "train/precision.hpp"
+
+namespace cpnas {
+
+struct ThroughputOptions {
+  bool train = true;  ///< forward + backward + optimizer step; else a no-grad forward
+  int64_t batch = 32;
+  int64_t frames = 150;
+  int64_t joints = 29;
+  int warmup_steps = 2;
+  int steps = 5;
+  Precision precision = Precision::fp32;
+};
+
+struct Throughput {
+  double windows_per_s = 0;
+  double ms_per_step = 0;
+};
+
+Throughput measure_throughput(StudentImpl& student, const Hyper& hyper,
+                              const ThroughputOptions& options);
+
+}  // namespace cpnas
