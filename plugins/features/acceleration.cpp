@@ -11,7 +11,8 @@ namespace {
 
 class AccelerationFeature : public cpnas::Feature {
  public:
-  explicit AccelerationFeature(const cpnas::Skeleton&) : filter_(cpnas::butterworth_lowpass(8, 0.5)) {}
+  explicit AccelerationFeature(const cpnas::Skeleton&)
+      : filter_(cpnas::butterworth_lowpass(8, 0.5)) {}
 
   void compute(const float* xy, int64_t frames, int64_t joints, float* out) const override {
     const int64_t plane = frames * joints;

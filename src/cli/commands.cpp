@@ -4,6 +4,8 @@ namespace cpnas::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all{
+      {"synth", "write a synthetic cohort of infant recordings", run_synth},
+      {"import", "write a cohort from pose-estimator CSV or OpenPose JSON files", run_import},
       {"features", "feature tensors of a cohort split's evaluation windows", run_features},
       {"profile", "parameters and MACs of a job's student network", run_profile},
       {"bench", "training and evaluation throughput of a job's student", run_bench},

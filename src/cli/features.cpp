@@ -34,26 +34,21 @@ int run_features(const std::vector<std::string>& args) {
   const Skeleton& skeleton = find_layout(cohort.layout);
   const FeatureSet features(cl.plugins(), job.get_list("data", "features"), skeleton);
 
+  int64_t dropped = 0;
+  const auto windows = evaluation_windows(cohort, cohort.indices(split), &dropped);
+  if (windows.empty()) throw Error("cohort '" + data + "': no recordings in split " + split);
+  const int64_t per_window = features.size() * kFeatureChannels * kWindowFrames * cohort.joints;
+  std::vector<float> values(windows.size() * per_window);
+  std::vector<float> xy(kWindowFrames * cohort.joints * 2);
   std::vector<std::string> window_ids;
   std::vector<int32_t> window_starts;
-  for (int64_t i : cohort.indices(split)) {
-    for (int64_t start : evaluation_starts(cohort.lengths[i])) {
-      window_ids.push_back(cohort.ids[i]);
-      window_starts.push_back(static_cast<int32_t>(start));
-    }
+  for (size_t w = 0; w < windows.size(); ++w) {
+    window_positions(cohort, windows[w].recording, windows[w].start, xy.data());
+    features.compute(xy.data(), kWindowFrames, cohort.joints, values.data() + w * per_window);
+    window_ids.push_back(cohort.ids[windows[w].recording]);
+    window_starts.push_back(static_cast<int32_t>(windows[w].start));
   }
-  if (window_ids.empty()) throw Error("cohort '" + data + "': no recordings in split " + split);
-  const int64_t per_window = features.size() * kFeatureChannels * kWindowFrames * cohort.joints;
-  std::vector<float> values(window_ids.size() * per_window);
-  std::vector<float> xy(kWindowFrames * cohort.joints * 2);
-  size_t w = 0;
-  for (int64_t i : cohort.indices(split)) {
-    for (int64_t start : evaluation_starts(cohort.lengths[i])) {
-      window_positions(cohort, i, start, xy.data());
-      features.compute(xy.data(), kWindowFrames, cohort.joints, values.data() + w * per_window);
-      ++w;
-    }
-  }
+  if (dropped > 0) spdlog::info("{} mostly missing windows left out", dropped);
   auto file = h5::File::create(out);
   file.write("features",
              {window_ids.size(), static_cast<hsize_t>(features.size()), kFeatureChannels,

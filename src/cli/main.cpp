@@ -27,7 +27,8 @@ void print_usage(std::ostream& out) {
 
 // A quarter of physical memory, or CPNAS_CPU_CACHE_MB.
 std::size_t cpu_cache_limit() {
-  if (const char* mb = std::getenv("CPNAS_CPU_CACHE_MB")) return std::strtoull(mb, nullptr, 10) << 20;
+  if (const char* mb = std::getenv("CPNAS_CPU_CACHE_MB"))
+    return std::strtoull(mb, nullptr, 10) << 20;
   return static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE) / 4;
 }
 

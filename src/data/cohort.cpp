@@ -1,5 +1,6 @@
 #include "data/cohort.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -18,6 +19,21 @@ std::vector<int64_t> Cohort::indices(const std::string& split) const {
   return out;
 }
 
+void pack_recordings(Cohort& c, const std::vector<std::vector<float>>& recordings) {
+  const int64_t row = c.joints * 2;
+  c.lengths.clear();
+  c.max_frames = 0;
+  for (const auto& r : recordings) {
+    c.lengths.push_back(static_cast<int32_t>(static_cast<int64_t>(r.size()) / row));
+    c.max_frames = std::max<int64_t>(c.max_frames, c.lengths.back());
+  }
+  const int64_t stride = c.max_frames * row;
+  c.coords.assign(recordings.size() * stride, NAN);
+  for (size_t i = 0; i < recordings.size(); ++i) {
+    std::copy(recordings[i].begin(), recordings[i].end(), c.coords.begin() + i * stride);
+  }
+}
+
 void validate_cohort(const Cohort& c, const std::string& where) {
   auto fail = [&](const std::string& what) { throw Error("cohort '" + where + "': " + what); };
   const int64_t n = c.size();
@@ -29,8 +45,8 @@ void validate_cohort(const Cohort& c, const std::string& where) {
     fail(e.what());
   }
   if (c.joints != layout->num_joints()) {
-    fail("joint count " + std::to_string(c.joints) + " does not match layout '" + c.layout +
-         "' (" + std::to_string(layout->num_joints()) + " joints)");
+    fail("joint count " + std::to_string(c.joints) + " does not match layout '" + c.layout + "' (" +
+         std::to_string(layout->num_joints()) + " joints)");
   }
   if (!(c.fps > 0) || !std::isfinite(c.fps)) fail("fps must be > 0, got " + std::to_string(c.fps));
   if (static_cast<int64_t>(c.lengths.size()) != n || static_cast<int64_t>(c.labels.size()) != n ||
@@ -69,8 +85,7 @@ void write_cohort(const std::string& path, const Cohort& c) {
   {
     auto f = h5::File::create(tmp);
     const auto n = static_cast<hsize_t>(c.size());
-    f.write("coords",
-            {n, static_cast<hsize_t>(c.max_frames), static_cast<hsize_t>(c.joints), 2},
+    f.write("coords", {n, static_cast<hsize_t>(c.max_frames), static_cast<hsize_t>(c.joints), 2},
             c.coords.data());
     f.write("lengths", {n}, c.lengths.data());
     f.write("labels", {n}, c.labels.data());

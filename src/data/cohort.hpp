@@ -12,8 +12,8 @@ constexpr int64_t kCohortFormatVersion = 1;
 struct Cohort {
   std::string layout;
   double fps = 30.0;
-  int64_t max_frames = 0;  ///< Tmax
-  int64_t joints = 0;      ///< V
+  int64_t max_frames = 0;     ///< Tmax
+  int64_t joints = 0;         ///< V
   std::vector<float> coords;  ///< [N, Tmax, V, 2]; NaN where missing or past the end
   std::vector<int32_t> lengths;
   std::vector<int8_t> labels;  ///< 1 CP, 0 no CP, -1 unknown
@@ -27,6 +27,10 @@ struct Cohort {
   /// Indices of the recordings in `split`.
   std::vector<int64_t> indices(const std::string& split) const;
 };
+
+/// Sets lengths, max_frames and coords from per-recording [frames, V, 2] arrays (in id order);
+/// cohort.joints must be set.
+void pack_recordings(Cohort& cohort, const std::vector<std::vector<float>>& recordings);
 
 /// Checks everything DESIGN.md fixes (shapes, lengths <= Tmax, labels, unique ids, splits,
 /// fps > 0, known layout and its joint count, no recording without any observed joint). Throws

@@ -40,7 +40,9 @@ Handle::~Handle() {
   if (id_ >= 0 && close_) close_(id_);
 }
 
-void File::fail(const std::string& what) const { throw Error("'" + path_ + "': " + what); }
+void File::fail(const std::string& what) const {
+  throw Error("'" + path_ + "': " + what);
+}
 
 File File::open(const std::string& path) {
   silence_hdf5();
@@ -92,8 +94,8 @@ void File::write_raw(const std::string& name, const std::vector<hsize_t>& dims, 
   const auto slash = name.rfind('/');
   if (slash != std::string::npos && slash > 0) ensure_group(name.substr(0, slash));
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-  Handle set(H5Dcreate2(file_.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT,
-                        H5P_DEFAULT, H5P_DEFAULT),
+  Handle set(H5Dcreate2(file_.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                        H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0 || H5Dwrite(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
     fail("cannot write dataset " + name);
@@ -148,7 +150,9 @@ Array<T> File::read(const std::string& name, hid_t mem_type) const {
   return out;
 }
 
-Array<float> File::read_float(const std::string& n) const { return read<float>(n, H5T_NATIVE_FLOAT); }
+Array<float> File::read_float(const std::string& n) const {
+  return read<float>(n, H5T_NATIVE_FLOAT);
+}
 Array<double> File::read_double(const std::string& n) const {
   return read<double>(n, H5T_NATIVE_DOUBLE);
 }
@@ -158,7 +162,9 @@ Array<int32_t> File::read_int32(const std::string& n) const {
 Array<int64_t> File::read_int64(const std::string& n) const {
   return read<int64_t>(n, H5T_NATIVE_INT64);
 }
-Array<int8_t> File::read_int8(const std::string& n) const { return read<int8_t>(n, H5T_NATIVE_INT8); }
+Array<int8_t> File::read_int8(const std::string& n) const {
+  return read<int8_t>(n, H5T_NATIVE_INT8);
+}
 
 std::vector<std::string> File::read_strings(const std::string& name) const {
   if (!has(name)) fail("missing dataset /" + name);
@@ -251,7 +257,8 @@ double File::double_attribute(const std::string& name) const {
   if (!has_attribute(name)) fail("missing attribute @" + name);
   Handle attr(H5Aopen(file_.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
   double value = 0;
-  if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value) < 0) fail("attribute @" + name + " is not a number");
+  if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value) < 0)
+    fail("attribute @" + name + " is not a number");
   return value;
 }
 
@@ -259,7 +266,8 @@ int64_t File::int_attribute(const std::string& name) const {
   if (!has_attribute(name)) fail("missing attribute @" + name);
   Handle attr(H5Aopen(file_.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
   int64_t value = 0;
-  if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0) fail("attribute @" + name + " is not an integer");
+  if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0)
+    fail("attribute @" + name + " is not an integer");
   return value;
 }
 

@@ -5,9 +5,9 @@
 
 #include <cstdlib>
 #include <map>
-#include <unordered_map>
 #include <mutex>
 #include <new>
+#include <unordered_map>
 #include <vector>
 
 namespace cpnas {
@@ -39,16 +39,22 @@ class CachingCpuAllocator final : public c10::Allocator {
   }
 
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
-  c10::DataPtr allocate(std::size_t n) override { return make(n); }
+  c10::DataPtr allocate(std::size_t n) override {
+    return make(n);
+  }
   void copy_data(void* dest, const void* src, std::size_t count) const override {
     default_copy_data(dest, src, count);
   }
 #else
-  c10::DataPtr allocate(std::size_t n) const override { return make(n); }
+  c10::DataPtr allocate(std::size_t n) const override {
+    return make(n);
+  }
 #endif
   // Raw allocation (used by oneDNN) needs the context to be the data pointer itself, so block
   // sizes are looked up by pointer rather than carried in the context.
-  c10::DeleterFnPtr raw_deleter() const override { return &release; }
+  c10::DeleterFnPtr raw_deleter() const override {
+    return &release;
+  }
 
  private:
   c10::DataPtr make(std::size_t n) const {
@@ -114,6 +120,8 @@ void install_caching_cpu_allocator(std::size_t cache_limit_bytes) {
   std::call_once(once, [] { c10::SetCPUAllocator(&instance(), /*priority=*/1); });
 }
 
-std::size_t cached_cpu_bytes() { return instance().cached(); }
+std::size_t cached_cpu_bytes() {
+  return instance().cached();
+}
 
 }  // namespace cpnas

@@ -19,21 +19,22 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Hyper& h,
                                                         const std::vector<torch::Tensor>& params) {
   if (h.optimizer == "sgd") {
     // Nesterov needs a positive momentum; momentum 0 is plain SGD.
-    return std::make_unique<torch::optim::SGD>(
-        params, torch::optim::SGDOptions(h.lr)
-                    .momentum(h.momentum)
-                    .nesterov(h.momentum > 0)
-                    .weight_decay(h.weight_decay));
+    return std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(h.lr)
+                                                           .momentum(h.momentum)
+                                                           .nesterov(h.momentum > 0)
+                                                           .weight_decay(h.weight_decay));
   }
   if (h.optimizer == "adam") {
-    return std::make_unique<torch::optim::Adam>(
-        params, torch::optim::AdamOptions(h.lr).betas({0.9, 0.99}).amsgrad(true).weight_decay(
-                    h.weight_decay));
+    return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(h.lr)
+                                                            .betas({0.9, 0.99})
+                                                            .amsgrad(true)
+                                                            .weight_decay(h.weight_decay));
   }
   if (h.optimizer == "adamw") {
-    return std::make_unique<torch::optim::AdamW>(
-        params, torch::optim::AdamWOptions(h.lr).betas({0.9, 0.99}).amsgrad(true).weight_decay(
-                    h.weight_decay));
+    return std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(h.lr)
+                                                             .betas({0.9, 0.99})
+                                                             .amsgrad(true)
+                                                             .weight_decay(h.weight_decay));
   }
   throw Error("unknown optimizer '" + h.optimizer + "' (sgd, adam, adamw)");
 }

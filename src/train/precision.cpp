@@ -49,7 +49,9 @@ Precision parse_precision(const std::string& name) {
   throw Error("unknown precision '" + name + "' (fp32, bf16)");
 }
 
-std::string precision_name(Precision p) { return p == Precision::bf16 ? "bf16" : "fp32"; }
+std::string precision_name(Precision p) {
+  return p == Precision::bf16 ? "bf16" : "fp32";
+}
 
 bool cpu_has_native_bf16() {
   std::ifstream cpuinfo("/proc/cpuinfo");

@@ -32,7 +32,9 @@ Cohort small_cohort() {
   return c;
 }
 
-std::string temp(const std::string& name) { return testing::TempDir() + name; }
+std::string temp(const std::string& name) {
+  return testing::TempDir() + name;
+}
 
 std::string read_error(const std::string& path) {
   try {
@@ -94,7 +96,8 @@ TEST(Cohort, BadContentsAreRefusedWithTheirReason) {
   EXPECT_EQ(write_error(c), where + "recording 'a': label 2 (expected 1, 0 or -1)");
   c = small_cohort();
   c.splits[0] = "training";
-  EXPECT_EQ(write_error(c), where + "recording 'a': split 'training' (expected train, val or test)");
+  EXPECT_EQ(write_error(c),
+            where + "recording 'a': split 'training' (expected train, val or test)");
   c = small_cohort();
   std::fill(c.recording(2), c.recording(2) + c.max_frames * c.joints * 2, NAN);
   EXPECT_EQ(write_error(c), where + "recording 'c': all joints missing in every frame");
@@ -138,8 +141,8 @@ TEST(Windows, MissingAndPastTheEndAreZero) {
   const Cohort c = small_cohort();
   std::vector<float> xy(150 * 19 * 2, -1.f);
   window_positions(c, 0, 0, xy.data());
-  EXPECT_EQ(xy[5], 0.f);                      // missing joint
-  EXPECT_FLOAT_EQ(xy[6], 0.06f);              // observed
-  EXPECT_EQ(xy[40 * 19 * 2], 0.f);            // past the end of a 40-frame recording
+  EXPECT_EQ(xy[5], 0.f);            // missing joint
+  EXPECT_FLOAT_EQ(xy[6], 0.06f);    // observed
+  EXPECT_EQ(xy[40 * 19 * 2], 0.f);  // past the end of a 40-frame recording
   EXPECT_EQ(xy.back(), 0.f);
 }
