@@ -1,6 +1,7 @@
 // acceleration A: the velocity low-pass filtered forward and backward (Butterworth order 8 at half
 // the Nyquist frequency, as scipy's sosfiltfilt with odd padding of 27), then differenced like
 // the velocity: channels 0-1 f[t+1] - f[t], channels 2-3 (f[t+2] - f[t]) / 2; last two frames 0.
+#include <algorithm>
 #include <vector>
 
 #include "cpnas/butterworth.hpp"
@@ -18,25 +19,20 @@ class AccelerationFeature : public cpnas::Feature {
     const int64_t plane = frames * joints;
     std::vector<float> velocity(4 * plane);
     cpnas::motion_differences(xy, frames, joints, velocity.data());
-    // Filter each (channel, joint) series over time; channels 0-1 and 2-3 become the x, y pairs
-    // that motion_differences expects as [T, V, 2] positions.
-    std::vector<double> series(frames), filtered;
-    std::vector<float> smooth_first(plane * 2), smooth_second(plane * 2);
-    for (int64_t c = 0; c < 4; ++c) {
-      std::vector<float>& target = c < 2 ? smooth_first : smooth_second;
-      for (int64_t v = 0; v < joints; ++v) {
-        for (int64_t t = 0; t < frames; ++t) series[t] = velocity[c * plane + t * joints + v];
-        filtered = filter_.filtfilt(series);
-        for (int64_t t = 0; t < frames; ++t) {
-          target[(t * joints + v) * 2 + (c % 2)] = static_cast<float>(filtered[t]);
-        }
+    // Each channel plane is [T, V]: filter its V joint series over time side by side.
+    for (int64_t c = 0; c < 4; ++c) filter_.filtfilt_columns(velocity.data() + c * plane, frames, joints);
+    // Channels 0-1 and 2-3 of the filtered velocity, as [T, V, 2] trajectories to difference.
+    std::vector<float> pairs(plane * 2), differences(4 * plane);
+    for (int64_t half = 0; half < 2; ++half) {
+      for (int64_t k = 0; k < plane; ++k) {
+        pairs[k * 2] = velocity[(2 * half) * plane + k];
+        pairs[k * 2 + 1] = velocity[(2 * half + 1) * plane + k];
       }
+      cpnas::motion_differences(pairs.data(), frames, joints, differences.data());
+      // The first half gives channels 0-1 (next-frame difference), the second 2-3 (two frames).
+      std::copy(differences.begin() + 2 * half * plane, differences.begin() + (2 * half + 2) * plane,
+                out + 2 * half * plane);
     }
-    std::vector<float> first(4 * plane), second(4 * plane);
-    cpnas::motion_differences(smooth_first.data(), frames, joints, first.data());
-    cpnas::motion_differences(smooth_second.data(), frames, joints, second.data());
-    std::copy(first.begin(), first.begin() + 2 * plane, out);
-    std::copy(second.begin() + 2 * plane, second.end(), out + 2 * plane);
   }
 
  private:

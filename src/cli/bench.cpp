@@ -1,5 +1,6 @@
 // cpnas bench train|eval: training-step and evaluation throughput of a job's student.
 
+#include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -8,28 +9,74 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
+#include "data/batches.hpp"
 #include "data/layout.hpp"
 #include "error.hpp"
 #include "train/throughput.hpp"
 
 namespace cpnas::cli {
+namespace {
+
+int print_data_rate(const CommandLine& cl, const Job& job, const std::string& data, int threads,
+                    int64_t batch, int steps, int warmup) {
+  const Cohort cohort = read_cohort(data);
+  const FeatureSet features(cl.plugins(), job.get_list("data", "features"),
+                            find_layout(cohort.layout));
+  TrainingBatches batches(cohort, cohort.indices("train"), features, batch, 1, threads);
+  int64_t epoch = 0, windows = 0;
+  auto take = [&] {
+    auto b = batches.next();
+    while (!b) {
+      batches.start_epoch(epoch++);
+      b = batches.next();
+    }
+    return b->x.size(0);
+  };
+  batches.start_epoch(epoch++);
+  for (int i = 0; i < warmup; ++i) take();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < steps; ++i) windows += take();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const nlohmann::json out{{"mode", "data"},
+                           {"windows_per_s", windows / seconds},
+                           {"ms_per_step", 1000 * seconds / steps},
+                           {"threads", threads},
+                           {"features", job.get("data", "features")},
+                           {"batch", batch}};
+  if (cl.json()) {
+    std::cout << out.dump() << "\n";
+  } else {
+    std::cout << fmt::format("data: {:.0f} windows/s ({} loader threads, batch {})\n",
+                             windows / seconds, threads, batch);
+  }
+  return 0;
+}
+
+}  // namespace
 
 int run_bench(const std::vector<std::string>& args) {
-  CommandLine cl("bench train|eval --job FILE [options]",
-                 "Times training steps (forward, backward, optimizer) or evaluation forwards of\n"
-                 "the job's student on random windows of 150 frames, after a warm-up.",
+  CommandLine cl("bench train|eval|data --job FILE [options]",
+                 "train, eval: times training steps (forward, backward, optimizer) or evaluation\n"
+                 "forwards of the job's student on random windows of 150 frames, after a warm-up.\n"
+                 "data: times the production of augmented training batches with the job's\n"
+                 "features from the cohort given by --data, on --threads loader threads.",
                  true);
-  std::string mode;
+  std::string mode, data;
   int threads = 0, steps = 5, warmup = 2;
   int64_t batch = 0;
   cl.options().add_options()("mode", po::value(&mode)->required(), "train or eval")(
       "threads", po::value(&threads)->default_value(0), "intra-op threads (0: LibTorch default)")(
       "batch", po::value(&batch)->default_value(0), "windows per step (0: [hyper] batch_size)")(
       "steps", po::value(&steps)->default_value(5), "timed steps")(
-      "warmup", po::value(&warmup)->default_value(2), "untimed steps first");
+      "warmup", po::value(&warmup)->default_value(2), "untimed steps first")(
+      "data", po::value(&data), "cohort file (bench data)");
   cl.positional("mode", 1);
   if (!cl.parse(args)) return 0;
-  if (mode != "train" && mode != "eval") throw UsageError("bench: mode must be train or eval");
+  if (mode != "train" && mode != "eval" && mode != "data") {
+    throw UsageError("bench: mode must be train, eval or data");
+  }
+  if (mode == "data" && data.empty()) throw UsageError("bench data needs --data COHORT");
   if (threads < 0 || batch < 0 || steps < 1 || warmup < 0) {
     throw UsageError("bench: --threads, --batch, --warmup must be >= 0 and --steps >= 1");
   }
@@ -37,6 +84,10 @@ int run_bench(const std::vector<std::string>& args) {
 
   const Job job = cl.job();
   const Hyper hyper = hyper_from_job(job);
+  if (mode == "data") {
+    return print_data_rate(cl, job, data, std::max(threads, 1), batch > 0 ? batch : hyper.batch_size,
+                           steps, warmup);
+  }
   ThroughputOptions o;
   o.train = mode == "train";
   o.batch = batch > 0 ? batch : hyper.batch_size;

@@ -1,0 +1,73 @@
+#pragma once
+// Model inputs: training batches prepared by background threads, and the evaluation windows'
+// features computed once.
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "data/cohort.hpp"
+#include "data/feature_set.hpp"
+#include "data/training_windows.hpp"
+
+namespace cpnas {
+
+struct Batch {
+  torch::Tensor x;       ///< [N, F, 4, 150, V] float
+  torch::Tensor labels;  ///< [N] int64
+  std::vector<int64_t> recordings;
+};
+
+/// Training batches of one split. Epoch e's windows and augmentations come from (seed, e) alone
+/// and batches are handed out in order, so what the model sees does not depend on thread timing.
+class TrainingBatches {
+ public:
+  TrainingBatches(const Cohort& cohort, std::vector<int64_t> recordings,
+                  const FeatureSet& features, int64_t batch_size, uint64_t seed, int threads = 1,
+                  int prefetch = 4);
+  ~TrainingBatches();
+  TrainingBatches(const TrainingBatches&) = delete;
+  TrainingBatches& operator=(const TrainingBatches&) = delete;
+
+  /// Begins epoch `epoch` (abandoning what is left of the previous one); returns its batch count.
+  int64_t start_epoch(int64_t epoch);
+  /// The next batch of the epoch, or nothing at its end.
+  std::optional<Batch> next();
+
+ private:
+  void work();
+  Batch make_batch(int64_t index) const;
+
+  const Cohort& cohort_;
+  std::vector<int64_t> recordings_;
+  const FeatureSet& features_;
+  int64_t batch_size_;
+  uint64_t seed_;
+  int prefetch_;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<TrainingWindow> windows_;
+  int64_t batches_ = 0, produced_ = 0, consumed_ = 0, generation_ = 0;
+  std::map<int64_t, Batch> ready_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+struct EvaluationSet {
+  std::vector<WindowRef> windows;
+  torch::Tensor x;  ///< [W, F, 4, 150, V]
+};
+
+/// Features of the evaluation windows of `recordings` (mostly missing ones left out), computed on
+/// `threads` threads.
+EvaluationSet evaluation_set(const Cohort& cohort, const std::vector<int64_t>& recordings,
+                             const FeatureSet& features, int threads = 1);
+
+}  // namespace cpnas

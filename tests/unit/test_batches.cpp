@@ -1,0 +1,110 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "data/batches.hpp"
+#include "data/layout.hpp"
+#include "data/synth.hpp"
+#include "plugin/loader.hpp"
+
+using namespace cpnas;
+
+namespace {
+
+const Cohort& cohort() {
+  static const Cohort c = [] {
+    SynthOptions o;
+    o.infants = 12;
+    o.seconds = 12;
+    o.cp_fraction = 0.25;
+    return synthesize_cohort(o);
+  }();
+  return c;
+}
+
+std::vector<int64_t> all_recordings() {
+  std::vector<int64_t> all(cohort().size());
+  for (int64_t i = 0; i < cohort().size(); ++i) all[i] = i;
+  return all;
+}
+
+}  // namespace
+
+TEST(TrainingWindows, PartsPerClassStartsInsidePartsAugmentationOnTheGrid) {
+  std::mt19937_64 rng(5);
+  const auto windows = training_epoch(cohort(), all_recordings(), rng);
+  std::map<int64_t, int> per_recording;
+  for (const auto& w : windows) {
+    ++per_recording[w.window.recording];
+    const int64_t length = cohort().lengths[w.window.recording];
+    EXPECT_GE(w.window.start, 0);
+    EXPECT_LE(w.window.start + kWindowFrames, length);
+    const auto& a = w.augmentation;
+    EXPECT_NEAR(std::remainder(a.rotation_deg, 10.0), 0.0, 1e-9);
+    EXPECT_GE(a.rotation_deg, -60);
+    EXPECT_LE(a.rotation_deg, 60);
+    EXPECT_NEAR(std::remainder(a.scale - 0.7, 0.1), 0.0, 1e-9);
+    EXPECT_LE(std::abs(a.dx), 0.4 + 1e-9);
+  }
+  for (const auto& [i, count] : per_recording) {
+    EXPECT_EQ(count, cohort().labels[i] == 1 ? kPartsCp : kPartsTypical) << i;
+  }
+}
+
+TEST(TrainingWindows, AugmentationRotatesScalesTranslatesObservedJointsOnly) {
+  Cohort c = cohort();
+  float* x = c.recording(0);
+  x[0] = 0.5f;
+  x[1] = 0.25f;
+  x[2] = x[3] = NAN;  // joint 1 of frame 0 missing
+  TrainingWindow w;
+  w.window = {0, 0};
+  w.augmentation = {90, 2.0, 0.1, -0.2};
+  std::vector<float> xy(kWindowFrames * c.joints * 2);
+  training_positions(c, w, xy.data());
+  EXPECT_NEAR(xy[0], -2 * 0.25f + 0.1f, 1e-6);
+  EXPECT_NEAR(xy[1], 2 * 0.5f - 0.2f, 1e-6);
+  EXPECT_EQ(xy[2], 0.f);
+  EXPECT_EQ(xy[3], 0.f);
+}
+
+TEST(TrainingBatches, SameSeedSameBatchesWhateverTheThreads) {
+  const PluginRegistry plugins = load_plugins(plugin_search_path({}));
+  const FeatureSet features(plugins, {"position", "acceleration"},
+                            find_layout(cohort().layout));
+  TrainingBatches one(cohort(), all_recordings(), features, 16, 3, 1);
+  TrainingBatches two(cohort(), all_recordings(), features, 16, 3, 2);
+  const int64_t n = one.start_epoch(4);
+  EXPECT_EQ(n, two.start_epoch(4));
+  int64_t windows = 0;
+  for (int64_t b = 0; b < n; ++b) {
+    auto a = one.next();
+    auto c = two.next();
+    ASSERT_TRUE(a && c);
+    EXPECT_TRUE(torch::equal(a->x, c->x)) << b;
+    EXPECT_TRUE(torch::equal(a->labels, c->labels));
+    EXPECT_EQ(a->x.sizes().slice(1), (std::vector<int64_t>{2, 4, 150, cohort().joints}));
+    EXPECT_TRUE(torch::isfinite(a->x).all().item<bool>());
+    windows += a->x.size(0);
+  }
+  EXPECT_FALSE(one.next());
+  int64_t expected = 0;
+  for (auto l : cohort().labels) expected += l == 1 ? kPartsCp : kPartsTypical;
+  EXPECT_GE(windows, expected - 1);
+  // Another epoch gives other windows.
+  one.start_epoch(5);
+  two.start_epoch(4);
+  EXPECT_FALSE(torch::equal(one.next()->x, two.next()->x));
+}
+
+TEST(EvaluationSet, FeaturesOfEveryEvaluationWindow) {
+  const PluginRegistry plugins = load_plugins(plugin_search_path({}));
+  const FeatureSet features(plugins, {"velocity"}, find_layout(cohort().layout));
+  const auto set = evaluation_set(cohort(), {0, 1}, features, 2);
+  EXPECT_EQ(set.x.size(0), static_cast<int64_t>(set.windows.size()));
+  EXPECT_GE(set.windows.size(), 4u);  // 12 s recordings: at least 0, 75, 150, end
+  std::vector<float> xy(kWindowFrames * cohort().joints * 2), out(4 * 150 * cohort().joints);
+  window_positions(cohort(), set.windows[1].recording, set.windows[1].start, xy.data());
+  features.compute(xy.data(), 150, cohort().joints, out.data());
+  EXPECT_TRUE(torch::equal(set.x[1][0].flatten(), torch::from_blob(out.data(), {4 * 150 * cohort().joints})));
+}
