@@ -20,7 +20,8 @@ class AccelerationFeature : public cpnas::Feature {
     std::vector<float> velocity(4 * plane);
     cpnas::motion_differences(xy, frames, joints, velocity.data());
     // Each channel plane is [T, V]: filter its V joint series over time side by side.
-    for (int64_t c = 0; c < 4; ++c) filter_.filtfilt_columns(velocity.data() + c * plane, frames, joints);
+    for (int64_t c = 0; c < 4; ++c)
+      filter_.filtfilt_columns(velocity.data() + c * plane, frames, joints);
     // Channels 0-1 and 2-3 of the filtered velocity, as [T, V, 2] trajectories to difference.
     std::vector<float> pairs(plane * 2), differences(4 * plane);
     for (int64_t half = 0; half < 2; ++half) {
@@ -30,8 +31,8 @@ class AccelerationFeature : public cpnas::Feature {
       }
       cpnas::motion_differences(pairs.data(), frames, joints, differences.data());
       // The first half gives channels 0-1 (next-frame difference), the second 2-3 (two frames).
-      std::copy(differences.begin() + 2 * half * plane, differences.begin() + (2 * half + 2) * plane,
-                out + 2 * half * plane);
+      std::copy(differences.begin() + 2 * half * plane,
+                differences.begin() + (2 * half + 2) * plane, out + 2 * half * plane);
     }
   }
 

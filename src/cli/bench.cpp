@@ -47,7 +47,7 @@ int print_data_rate(const CommandLine& cl, const Job& job, const std::string& da
   if (cl.json()) {
     std::cout << out.dump() << "\n";
   } else {
-    std::cout << fmt::format("data: {:.0f} windows/s ({} loader threads, batch {})\n",
+    std::cout << fmt::format("data: {:.0f} windows/s (loader threads: {}, batch {})\n",
                              windows / seconds, threads, batch);
   }
   return 0;
@@ -85,8 +85,8 @@ int run_bench(const std::vector<std::string>& args) {
   const Job job = cl.job();
   const Hyper hyper = hyper_from_job(job);
   if (mode == "data") {
-    return print_data_rate(cl, job, data, std::max(threads, 1), batch > 0 ? batch : hyper.batch_size,
-                           steps, warmup);
+    return print_data_rate(cl, job, data, std::max(threads, 1),
+                           batch > 0 ? batch : hyper.batch_size, steps, warmup);
   }
   ThroughputOptions o;
   o.train = mode == "train";

@@ -72,9 +72,8 @@ std::optional<Batch> TrainingBatches::next() {
 void TrainingBatches::work() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    changed_.wait(lock, [&] {
-      return stop_ || (produced_ < batches_ && produced_ < consumed_ + prefetch_);
-    });
+    changed_.wait(
+        lock, [&] { return stop_ || (produced_ < batches_ && produced_ < consumed_ + prefetch_); });
     if (stop_) return;
     const int64_t index = produced_++;
     const int64_t generation = generation_;

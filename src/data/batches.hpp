@@ -28,9 +28,8 @@ struct Batch {
 /// and batches are handed out in order, so what the model sees does not depend on thread timing.
 class TrainingBatches {
  public:
-  TrainingBatches(const Cohort& cohort, std::vector<int64_t> recordings,
-                  const FeatureSet& features, int64_t batch_size, uint64_t seed, int threads = 1,
-                  int prefetch = 4);
+  TrainingBatches(const Cohort& cohort, std::vector<int64_t> recordings, const FeatureSet& features,
+                  int64_t batch_size, uint64_t seed, int threads = 1, int prefetch = 4);
   ~TrainingBatches();
   TrainingBatches(const TrainingBatches&) = delete;
   TrainingBatches& operator=(const TrainingBatches&) = delete;

@@ -47,7 +47,8 @@ void training_positions(const Cohort& cohort, const TrainingWindow& w, float* xy
   const double angle = w.augmentation.rotation_deg * 3.14159265358979323846 / 180.0;
   const float c = static_cast<float>(std::cos(angle) * w.augmentation.scale);
   const float s = static_cast<float>(std::sin(angle) * w.augmentation.scale);
-  const float dx = static_cast<float>(w.augmentation.dx), dy = static_cast<float>(w.augmentation.dy);
+  const float dx = static_cast<float>(w.augmentation.dx),
+              dy = static_cast<float>(w.augmentation.dy);
   const int64_t joints = kWindowFrames * cohort.joints;
   const float* source = cohort.recording(w.window.recording);
   const int64_t length = cohort.lengths[w.window.recording];

@@ -70,8 +70,7 @@ TEST(TrainingWindows, AugmentationRotatesScalesTranslatesObservedJointsOnly) {
 
 TEST(TrainingBatches, SameSeedSameBatchesWhateverTheThreads) {
   const PluginRegistry plugins = load_plugins(plugin_search_path({}));
-  const FeatureSet features(plugins, {"position", "acceleration"},
-                            find_layout(cohort().layout));
+  const FeatureSet features(plugins, {"position", "acceleration"}, find_layout(cohort().layout));
   TrainingBatches one(cohort(), all_recordings(), features, 16, 3, 1);
   TrainingBatches two(cohort(), all_recordings(), features, 16, 3, 2);
   const int64_t n = one.start_epoch(4);
@@ -106,5 +105,6 @@ TEST(EvaluationSet, FeaturesOfEveryEvaluationWindow) {
   std::vector<float> xy(kWindowFrames * cohort().joints * 2), out(4 * 150 * cohort().joints);
   window_positions(cohort(), set.windows[1].recording, set.windows[1].start, xy.data());
   features.compute(xy.data(), 150, cohort().joints, out.data());
-  EXPECT_TRUE(torch::equal(set.x[1][0].flatten(), torch::from_blob(out.data(), {4 * 150 * cohort().joints})));
+  EXPECT_TRUE(torch::equal(set.x[1][0].flatten(),
+                           torch::from_blob(out.data(), {4 * 150 * cohort().joints})));
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "io/h5.hpp"
 
 namespace {
 
@@ -95,4 +96,53 @@ TEST(Cli, BadPluginIsAnErrorNamingTheFile) {
   EXPECT_EQ(r.out, "cpnas: error: plugin '" + kPlugins +
                        "/tp_abi_major/abi_major.so': ABI major version 2, this cpnas has 1; "
                        "rebuild the plugin\n");
+}
+
+TEST(Cli, ProfilePaperBestJson) {
+  const Result r =
+      run("profile --json --job " + std::string(CPNAS_SOURCE_DIR) + "/jobs/paper-best.ini",
+          "2>/dev/null");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto p = nlohmann::json::parse(r.out);
+  EXPECT_EQ(p["params"], 644732);
+  EXPECT_EQ(p["params_paper"], 621184);
+  EXPECT_NEAR(p["macs"].get<double>(), 909e6, 0.05 * 909e6);
+}
+
+TEST(Cli, SynthThenFeaturesOfTheTestSplit) {
+  const std::string dir = testing::TempDir();
+  Result r = run("synth --out " + dir + "cli_cohort.h5 --infants 12 --seconds 8 --log-level warn");
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = run("features --data " + dir + "cli_cohort.h5 --split test --out " + dir +
+          "cli_features.h5 --data.features=velocity,bone --log-level warn");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto f = cpnas::h5::File::open(dir + "cli_features.h5");
+  const auto features = f.read_float("features");
+  ASSERT_EQ(features.dims.size(), 5u);
+  EXPECT_EQ(features.dims[1], 2u);
+  EXPECT_EQ(features.dims[2], 4u);
+  EXPECT_EQ(features.dims[3], 150u);
+  EXPECT_EQ(features.dims[4], 29u);
+  EXPECT_EQ(f.read_strings("window_recording").size(), features.dims[0]);
+  EXPECT_EQ(f.read_int32("window_start").data.size(), features.dims[0]);
+}
+
+TEST(Cli, BadInputsAreOneLineErrors) {
+  Result r = run("features --data /nonexistent.h5 --split test --out /tmp/x.h5");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "cpnas: error: cohort '/nonexistent.h5': no such file\n");
+  r = run("profile --job " + std::string(CPNAS_SOURCE_DIR) +
+          "/jobs/paper-best.ini --arch.block=dilated");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out,
+            "cpnas: error: unknown block 'dilated' (loaded: basic, bottleneck, sep, sg, "
+            "shuffle, v3)\n");
+  r = run("profile --job " + std::string(CPNAS_SOURCE_DIR) +
+          "/jobs/paper-best.ini --data.features=position,speed");
+  EXPECT_EQ(r.status, 0) << "profile needs only the number of features";
+  r = run("synth --out /tmp/x.h5 --difficulty 2");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "cpnas: error: synth: --difficulty must be in [0, 1]\n");
+  r = run("bench extra train");
+  EXPECT_EQ(r.status, 2);
 }
