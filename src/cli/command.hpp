@@ -19,6 +19,7 @@ int run_bench(const std::vector<std::string>& args);
 int run_features(const std::vector<std::string>& args);
 int run_synth(const std::vector<std::string>& args);
 int run_import(const std::vector<std::string>& args);
+int run_metrics(const std::vector<std::string>& args);
 int run_plugins(const std::vector<std::string>& args);
 int run_profile(const std::vector<std::string>& args);
 

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -145,4 +146,25 @@ TEST(Cli, BadInputsAreOneLineErrors) {
   EXPECT_EQ(r.out, "cpnas: error: synth: --difficulty must be in [0, 1]\n");
   r = run("bench extra train");
   EXPECT_EQ(r.status, 2);
+}
+
+TEST(Cli, MetricsJsonHasBothLevelsAndEveryKey) {
+  const std::string path = testing::TempDir() + "scores.csv";
+  std::ofstream(path) << "recording,label,score\na,1,0.9\na,1,0.7\nb,0,0.2\nc,0,0.6\nc,0,0.3\n";
+  const Result r = run("metrics --json --scores " + path, "2>/dev/null");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto m = nlohmann::json::parse(r.out);
+  for (const char* level : {"subject", "window"}) {
+    for (const char* key :
+         {"auc", "sensitivity", "specificity", "accuracy", "ppv", "npv", "f1", "balanced_accuracy",
+          "tp", "fp", "tn", "fn", "sensitivity_ci", "specificity_ci", "accuracy_ci"}) {
+      EXPECT_TRUE(m[level].contains(key)) << level << "." << key;
+    }
+  }
+  EXPECT_EQ(m["subject"]["tp"], 1);
+  EXPECT_DOUBLE_EQ(m["window"]["specificity"].get<double>(), 0.75);
+  std::ofstream(path) << "a,2,0.5\n";
+  const Result bad = run("metrics --scores " + path);
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_EQ(bad.out, "cpnas: error: scores '" + path + ":1': label '2' must be 0 or 1\n");
 }
