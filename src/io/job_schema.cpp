@@ -109,6 +109,17 @@ std::vector<KeySpec> make_schema() {
       // [train]
       choice("train", "precision", "fp32", {"fp32", "bf16"},
              "bf16 autocast (CPUs with AVX-512 BF16, CUDA) or fp32"),
+      integer("train", "epochs", 50, 1, 100000, "training epochs"),
+      integer("train", "warmup_epochs", 10, 0, 100000, "linear learning-rate warm-up epochs"),
+      real("train", "warmup_factor", "0.25", 0, 1, true, "warm-up starts at this fraction of lr"),
+      list("train", "lr_steps", "200,250", "epochs at which the learning rate is multiplied"),
+      real("train", "lr_factor", "0.5", 0, 1, true, "learning-rate multiplier at each step"),
+      integer("train", "validate_every", 5, 1, 100000, "validate every this many epochs"),
+      integer("train", "early_stop_epoch", 6, 0, 100000,
+              "stop at this epoch when the best validation AUC is below early_stop_auc"),
+      real("train", "early_stop_auc", "0.5", 0, 1, false, "see early_stop_epoch"),
+      integer("train", "seed", 1234, 0, 4294967295.0, "seed of weights, windows and augmentation"),
+      integer("train", "loader_threads", 1, 1, 64, "background threads preparing batches"),
   };
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -74,6 +76,18 @@ double youden_threshold(const std::vector<double>& scores, const std::vector<int
   return best;
 }
 
+std::vector<RocPoint> roc_curve(const std::vector<double>& scores, const std::vector<int>& labels) {
+  std::vector<double> thresholds(scores);
+  std::sort(thresholds.begin(), thresholds.end(), std::greater<>());
+  thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
+  std::vector<RocPoint> curve{{std::numeric_limits<double>::infinity(), 0.0, 0.0}};
+  for (double t : thresholds) {
+    const auto m = binary_metrics(scores, labels, t);
+    curve.push_back({t, 1 - m.specificity, m.sensitivity});
+  }
+  return curve;
+}
+
 BinaryMetrics binary_metrics(const std::vector<double>& scores, const std::vector<int>& labels,
                              double threshold, const std::vector<double>& weights) {
   BinaryMetrics m;
@@ -133,6 +147,8 @@ ClinicalMetrics clinical_metrics(const std::vector<WindowScore>& windows,
     subject_labels.push_back(windows[members[0]].label);
   }
   ClinicalMetrics out;
+  out.subject_scores = subject_scores;
+  out.subject_labels = subject_labels;
   out.subject =
       binary_metrics(subject_scores, subject_labels,
                      threshold ? *threshold : youden_threshold(subject_scores, subject_labels));

@@ -24,6 +24,13 @@ double roc_auc(const std::vector<double>& scores, const std::vector<int>& labels
 double youden_threshold(const std::vector<double>& scores, const std::vector<int>& labels,
                         const std::vector<double>& weights = {});
 
+struct RocPoint {
+  double threshold, false_positive_rate, true_positive_rate;
+};
+
+/// The ROC curve: one point per distinct score (descending thresholds), from (0, 0) to (1, 1).
+std::vector<RocPoint> roc_curve(const std::vector<double>& scores, const std::vector<int>& labels);
+
 struct BinaryMetrics {
   double threshold = 0.5;
   double auc = 0, sensitivity = 0, specificity = 0, accuracy = 0, ppv = 0, npv = 0, f1 = 0,
@@ -45,6 +52,8 @@ struct WindowScore {
 
 struct ClinicalMetrics {
   BinaryMetrics subject, window;
+  std::vector<double> subject_scores;  ///< per recording, in id order
+  std::vector<int> subject_labels;
 };
 
 /// Subject level: a recording's score is the median (or mean) of its window scores, clipped to

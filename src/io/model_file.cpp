@@ -1,0 +1,123 @@
+#include "io/model_file.hpp"
+
+#include <cstdio>
+
+#include "config.hpp"
+#include "error.hpp"
+#include "io/h5.hpp"
+
+namespace cpnas {
+namespace {
+
+constexpr const char* kFormat = "cpnas-model";
+constexpr int64_t kFormatVersion = 1;
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// Every tensor of the student under "parameters/<name>" or "buffers/<name>".
+std::vector<std::pair<std::string, torch::Tensor>> named_tensors(StudentImpl& student) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& p : student.named_parameters())
+    out.emplace_back("parameters/" + p.key(), p.value());
+  for (const auto& b : student.named_buffers()) out.emplace_back("buffers/" + b.key(), b.value());
+  return out;
+}
+
+}  // namespace
+
+void save_model(const std::string& path, StudentImpl& student, const Job& job,
+                const ModelRecord& record) {
+  const std::string tmp = path + ".tmp";
+  {
+    auto f = h5::File::create(tmp);
+    const auto tensors = named_tensors(student);
+    for (const auto& [name, value] : tensors) {
+      const auto t = value.detach().contiguous();
+      std::vector<hsize_t> dims(t.sizes().begin(), t.sizes().end());
+      if (t.scalar_type() == torch::kFloat) {
+        f.write(name, dims, t.data_ptr<float>());
+      } else if (t.scalar_type() == torch::kLong) {
+        f.write(name, dims, t.data_ptr<int64_t>());
+      } else {
+        throw Error("model '" + path + "': tensor '" + name + "' has an unsupported type");
+      }
+    }
+    f.set_attribute("format", std::string(kFormat));
+    f.set_attribute("format_version", kFormatVersion);
+    f.set_attribute("job", job.to_ini());
+    f.set_attribute("tensor_count", static_cast<int64_t>(tensors.size()));
+    f.set_attribute("epochs", record.epochs);
+    f.set_attribute("best_epoch", record.best_epoch);
+    f.set_attribute("best_val_auc", record.best_val_auc);
+    f.set_attribute("threshold", record.threshold);
+    f.set_attribute("seed", static_cast<int64_t>(record.seed));
+    f.set_attribute("status", record.status);
+    f.set_attribute("cpnas_version", std::string(CPNAS_VERSION));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw Error("model '" + path + "': cannot move the written file into place");
+  }
+}
+
+LoadedModel load_model(const std::string& path, const PluginRegistry& plugins) {
+  try {
+    const auto f = h5::File::open(path);
+    if (!f.has_attribute("format") || f.string_attribute("format") != kFormat) {
+      throw Error("'" + path + "': not a cpnas model file");
+    }
+    if (f.int_attribute("format_version") != kFormatVersion) {
+      throw Error("'" + path + "': format_version " +
+                  std::to_string(f.int_attribute("format_version")) + ", this cpnas reads " +
+                  std::to_string(kFormatVersion));
+    }
+    LoadedModel m;
+    m.job = Job::parse(f.string_attribute("job"), path + " (stored job)");
+    m.record.epochs = f.int_attribute("epochs");
+    m.record.best_epoch = f.int_attribute("best_epoch");
+    m.record.best_val_auc = f.double_attribute("best_val_auc");
+    m.record.threshold = f.double_attribute("threshold");
+    m.record.seed = static_cast<uint64_t>(f.int_attribute("seed"));
+    m.record.status = f.string_attribute("status");
+    m.record.cpnas_version = f.string_attribute("cpnas_version");
+    m.student = student_from_job(m.job, plugins, m.record.seed);
+    const auto tensors = named_tensors(*m.student);
+    torch::NoGradGuard no_grad;
+    for (const auto& [name, value] : tensors) {
+      if (!f.has(name)) throw Error("'" + path + "': missing tensor '" + name + "'");
+      const bool is_long = value.scalar_type() == torch::kLong;
+      std::vector<hsize_t> dims;
+      torch::Tensor stored;
+      if (is_long) {
+        auto a = f.read_int64(name);
+        dims = a.dims;
+        stored = torch::tensor(a.data, torch::kLong);
+      } else {
+        auto a = f.read_float(name);
+        dims = a.dims;
+        stored = torch::tensor(a.data, torch::kFloat);
+      }
+      const std::vector<int64_t> shape(dims.begin(), dims.end());
+      if (shape != value.sizes().vec()) {
+        throw Error("'" + path + "': tensor '" + name + "' is " + shape_text(shape) +
+                    " in the file, the architecture builds " + shape_text(value.sizes().vec()));
+      }
+      value.copy_(stored.view(value.sizes()));
+    }
+    // Every tensor the architecture builds matched; the file must not hold more.
+    if (f.int_attribute("tensor_count") != static_cast<int64_t>(tensors.size())) {
+      throw Error("'" + path + "': holds " + std::to_string(f.int_attribute("tensor_count")) +
+                  " tensors, its architecture builds " + std::to_string(tensors.size()));
+    }
+    return m;
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.rfind("model '", 0) == 0) throw;
+    throw Error("model " + what);
+  }
+}
+
+}  // namespace cpnas

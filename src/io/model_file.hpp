@@ -1,0 +1,38 @@
+#pragma once
+// Model files (HDF5): the resolved job (architecture, hyper-parameters, layout, features), every
+// parameter and buffer by name, and the training record.
+
+#include <cstdint>
+#include <string>
+
+#include "io/job.hpp"
+#include "model/student.hpp"
+#include "plugin/registry.hpp"
+
+namespace cpnas {
+
+struct ModelRecord {
+  int64_t epochs = 0;
+  int64_t best_epoch = 0;
+  double best_val_auc = -1;
+  double threshold = 0.5;  ///< decision threshold for predictions
+  uint64_t seed = 0;
+  std::string status = "ok";
+  std::string cpnas_version;  ///< filled in by save_model
+};
+
+/// Writes atomically (temporary file, then rename).
+void save_model(const std::string& path, StudentImpl& student, const Job& job,
+                const ModelRecord& record);
+
+struct LoadedModel {
+  Job job;
+  Student student{nullptr};
+  ModelRecord record;
+};
+
+/// Rebuilds the student from the stored job and loads its tensors. Throws cpnas::Error naming the
+/// file and the tensor when the file's architecture does not build the same tensors.
+LoadedModel load_model(const std::string& path, const PluginRegistry& plugins);
+
+}  // namespace cpnas

@@ -1,0 +1,75 @@
+#pragma once
+// The student training loop (DESIGN.md "Search", issue 5): cross-entropy, warm-up and step
+// schedule, validation by subject AUC keeping the best weights, early stopping, divergence and
+// out-of-memory reported as a status rather than a crash.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/cohort.hpp"
+#include "data/feature_set.hpp"
+#include "io/job.hpp"
+#include "model/student.hpp"
+#include "train/metrics.hpp"
+#include "train/optimizer.hpp"
+#include "train/precision.hpp"
+
+namespace cpnas {
+
+struct TrainOptions {
+  int64_t epochs = 50;
+  int64_t warmup_epochs = 10;
+  double warmup_factor = 0.25;
+  std::vector<int64_t> lr_steps{200, 250};
+  double lr_factor = 0.5;
+  int64_t validate_every = 5;
+  int64_t early_stop_epoch = 6;
+  double early_stop_auc = 0.5;
+  int64_t accuracy_fall_epochs = 5;  ///< stop when training accuracy fell more epochs in a row
+  uint64_t seed = 1234;
+  int loader_threads = 1;
+  Precision precision = Precision::fp32;
+};
+
+/// Reads [train].
+TrainOptions train_options_from_job(const Job& job);
+
+/// Learning rate of epoch `epoch` (0-based): linear warm-up from warmup_factor x lr, then
+/// multiplied by lr_factor at each step epoch reached.
+double learning_rate(const TrainOptions& options, double lr, int64_t epoch);
+
+enum class TrainStatus { ok, failed, diverged };
+std::string status_name(TrainStatus status);
+
+struct EpochRecord {
+  int64_t epoch = 0;  ///< 1-based
+  double lr = 0, loss = 0, train_accuracy = 0, seconds = 0;
+  double val_auc = -1;  ///< -1 when not validated this epoch
+};
+
+struct TrainResult {
+  TrainStatus status = TrainStatus::ok;
+  std::string message;  ///< why it failed or diverged
+  int64_t epochs = 0;   ///< epochs run
+  bool stopped_early = false;
+  double best_val_auc = -1;
+  int64_t best_epoch = 0;
+  ClinicalMetrics best_val;
+  std::vector<EpochRecord> history;
+};
+
+/// Per-window probability of CP for the evaluation windows of `recordings`.
+std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohort,
+                                       const std::vector<int64_t>& recordings,
+                                       const FeatureSet& features, Precision precision,
+                                       int64_t batch = 64);
+
+/// Trains on the cohort's train split and validates on its val split; leaves the student with
+/// the weights of the best validation subject AUC. `on_epoch` sees every epoch's record.
+TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort& cohort,
+                          const FeatureSet& features, const TrainOptions& options,
+                          const std::function<void(const EpochRecord&)>& on_epoch = {});
+
+}  // namespace cpnas

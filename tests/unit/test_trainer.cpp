@@ -1,0 +1,117 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "data/layout.hpp"
+#include "data/synth.hpp"
+#include "error.hpp"
+#include "io/model_file.hpp"
+#include "plugin/loader.hpp"
+#include "train/trainer.hpp"
+
+using namespace cpnas;
+
+namespace {
+
+const PluginRegistry& plugins() {
+  static const PluginRegistry registry = load_plugins(plugin_search_path({}));
+  return registry;
+}
+
+const Cohort& cohort() {
+  static const Cohort c = [] {
+    SynthOptions o;
+    o.infants = 40;
+    o.seconds = 12;
+    o.difficulty = 0.3;
+    o.val_fraction = 0.3;
+    return synthesize_cohort(o);
+  }();
+  return c;
+}
+
+Job small_job() {
+  return Job::load(
+      "", {"--data.features=position,velocity", "--arch.init_channels=16", "--arch.block=basic",
+           "--arch.attention=ca", "--arch.input_blocks=1", "--arch.input_depth=1",
+           "--arch.input_stride=2", "--arch.main_blocks=1", "--arch.main_depth=1",
+           "--arch.main_stride=2", "--hyper.batch_size=16", "--train.epochs=4",
+           "--train.warmup_epochs=1", "--train.validate_every=2", "--train.seed=3"});
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(Trainer, WarmupThenSteps) {
+  TrainOptions o;
+  EXPECT_DOUBLE_EQ(learning_rate(o, 0.004, 0), 0.001);
+  EXPECT_DOUBLE_EQ(learning_rate(o, 0.004, 5), 0.004 * (0.25 + 0.75 * 0.5));
+  EXPECT_DOUBLE_EQ(learning_rate(o, 0.004, 10), 0.004);
+  EXPECT_DOUBLE_EQ(learning_rate(o, 0.004, 199), 0.004);
+  EXPECT_DOUBLE_EQ(learning_rate(o, 0.004, 200), 0.002);
+  EXPECT_DOUBLE_EQ(learning_rate(o, 0.004, 260), 0.001);
+}
+
+TEST(Trainer, ShortTrainingLearnsValidatesAndRoundTripsThroughAModelFile) {
+  const Job job = small_job();
+  const TrainOptions options = train_options_from_job(job);
+  const FeatureSet features(plugins(), job.get_list("data", "features"),
+                            find_layout(cohort().layout));
+  Student student = student_from_job(job, plugins(), options.seed);
+  const TrainResult r = train_student(*student, hyper_from_job(job), cohort(), features, options);
+  ASSERT_EQ(r.status, TrainStatus::ok) << r.message;
+  ASSERT_EQ(r.history.size(), 4u);
+  EXPECT_LT(r.history.back().loss, r.history.front().loss);
+  EXPECT_GE(r.history[1].val_auc, 0.0);  // validated at epoch 2 and at the last
+  EXPECT_GE(r.history[3].val_auc, 0.0);
+  EXPECT_EQ(r.history[0].val_auc, -1.0);
+  EXPECT_GT(r.best_epoch, 0);
+
+  const std::string path = testing::TempDir() + "trained.h5";
+  ModelRecord record;
+  record.epochs = r.epochs;
+  record.best_val_auc = r.best_val_auc;
+  record.seed = options.seed;
+  save_model(path, *student, job, record);
+  LoadedModel loaded = load_model(path, plugins());
+  EXPECT_EQ(loaded.record.epochs, 4);
+  const auto test = cohort().indices("test");
+  const auto a = score_windows(*student, cohort(), test, features, Precision::fp32);
+  const auto b = score_windows(*loaded.student, cohort(), test, features, Precision::fp32);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].score, b[i].score) << i;
+
+  // A file whose stored architecture does not build its tensors names the first that differs.
+  const std::string mismatch = testing::TempDir() + "mismatch.h5";
+  Job wider = job;
+  wider.set("arch", "init_channels", "32", "test");
+  save_model(mismatch, *student, wider, record);
+  const std::string error = error_of([&] { load_model(mismatch, plugins()); });
+  EXPECT_EQ(error.rfind("model '" + mismatch +
+                            "': tensor 'parameters/stream0.stem_graph.conv.weight' is [32, 4, 1, "
+                            "1] in the file, the architecture builds [64, 4, 1, 1]",
+                        0),
+            0u)
+      << error;
+
+  // A damaged file.
+  std::ifstream whole(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(whole)), {});
+  const std::string damaged = testing::TempDir() + "damaged.h5";
+  std::ofstream(damaged, std::ios::binary) << bytes.substr(0, bytes.size() / 3);
+  EXPECT_EQ(error_of([&] { load_model(damaged, plugins()); }).rfind("model '" + damaged + "': ", 0),
+            0u);
+  EXPECT_EQ(error_of([&] {
+              load_model(std::string(CPNAS_SOURCE_DIR) + "/tests/fixtures/features.h5", plugins());
+            }),
+            "model '" + std::string(CPNAS_SOURCE_DIR) +
+                "/tests/fixtures/features.h5': not a cpnas model file");
+}
