@@ -48,6 +48,7 @@ struct WindowScore {
   std::string recording;
   int label = 0;
   double score = 0;
+  int64_t start = 0;  ///< first frame of the window
 };
 
 struct ClinicalMetrics {

@@ -108,7 +108,7 @@ std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohor
     for (int64_t k = 0; k < p.size(0); ++k) {
       const auto& w = set.windows[begin + k];
       scores.push_back({cohort.ids[w.recording], cohort.labels[w.recording],
-                        static_cast<double>(p[k].item<float>())});
+                        static_cast<double>(p[k].item<float>()), w.start});
     }
   }
   student.train(was_training);

@@ -9,7 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "data/layout.hpp"
 #include "io/h5.hpp"
+#include "io/model_file.hpp"
+#include "plugin/loader.hpp"
 
 namespace {
 
@@ -167,4 +170,40 @@ TEST(Cli, MetricsJsonHasBothLevelsAndEveryKey) {
   const Result bad = run("metrics --scores " + path);
   EXPECT_EQ(bad.status, 1);
   EXPECT_EQ(bad.out, "cpnas: error: scores '" + path + ":1': label '2' must be 0 or 1\n");
+}
+
+TEST(Cli, PredictScoresAPoseCsvAsDecisionSupport) {
+  const cpnas::PluginRegistry plugins = cpnas::load_plugins(cpnas::plugin_search_path({}));
+  const cpnas::Job job = cpnas::Job::load(
+      "", {"--data.features=position", "--arch.init_channels=16", "--arch.input_blocks=1",
+           "--arch.main_blocks=1", "--arch.block=basic", "--arch.attention=ca"});
+  cpnas::Student student = cpnas::student_from_job(job, plugins, 1);
+  const std::string dir = testing::TempDir();
+  cpnas::save_model(dir + "untrained.h5", *student, job, cpnas::ModelRecord{});
+  const cpnas::Skeleton& s = cpnas::find_layout("in-motion-2022");
+  {
+    std::ofstream csv(dir + "baby.csv");
+    csv << "frame";
+    for (const auto& j : s.joints) csv << "," << j << "_x," << j << "_y";
+    csv << "\n";
+    for (int t = 0; t < 200; ++t) {  // 8 s at 25 Hz -> 239 frames at 30 Hz
+      csv << t;
+      for (int j = 0; j < s.num_joints(); ++j)
+        csv << "," << 300 + 7 * j + (t % 9) << "," << 200 + 11 * j;
+      csv << "\n";
+    }
+  }
+  const Result r =
+      run("predict --json --model " + dir + "untrained.h5 --input " + dir + "baby.csv --fps 25",
+          "2>/dev/null");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto p = nlohmann::json::parse(r.out);
+  EXPECT_NE(p["disclaimer"].get<std::string>().find("not a diagnosis"), std::string::npos);
+  ASSERT_EQ(p["recordings"].size(), 1u);
+  const auto& rec = p["recordings"][0];
+  EXPECT_EQ(rec["id"], "baby.csv");
+  EXPECT_GE(rec["risk_score"].get<double>(), 0.0);
+  EXPECT_LE(rec["risk_score"].get<double>(), 1.0);
+  EXPECT_EQ(rec["windows"].size(), 3u);  // starts 0, 75 and 89 (end-aligned)
+  EXPECT_EQ(rec["windows"][2]["start_frame"], 89);
 }
