@@ -11,6 +11,7 @@
 #include "data/pose_import.hpp"
 #include "data/synth.hpp"
 #include "error.hpp"
+#include "error_of.hpp"
 
 using namespace cpnas;
 namespace fs = std::filesystem;
@@ -49,15 +50,6 @@ std::string write_csv(const std::string& path, int frames, const std::string& dr
     out << "\n";
   }
   return path;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

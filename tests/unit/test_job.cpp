@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "error.hpp"
+#include "error_of.hpp"
 #include "io/job.hpp"
 
 using cpnas::Job;
@@ -14,15 +15,6 @@ std::string write_temp(const std::string& text) {
   std::string path = testing::TempDir() + "job_test.ini";
   std::ofstream(path) << text;
   return path;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const cpnas::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

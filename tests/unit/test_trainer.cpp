@@ -5,6 +5,7 @@
 #include "data/layout.hpp"
 #include "data/synth.hpp"
 #include "error.hpp"
+#include "error_of.hpp"
 #include "io/model_file.hpp"
 #include "plugin/loader.hpp"
 #include "train/trainer.hpp"
@@ -37,15 +38,6 @@ Job small_job() {
            "--arch.input_stride=2", "--arch.main_blocks=1", "--arch.main_depth=1",
            "--arch.main_stride=2", "--hyper.batch_size=16", "--train.epochs=4",
            "--train.warmup_epochs=1", "--train.validate_every=2", "--train.seed=3"});
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
