@@ -1,5 +1,6 @@
 // cpnas train: trains the job's architecture on a cohort and writes a model file.
 
+#include <csignal>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include "data/layout.hpp"
 #include "error.hpp"
 #include "io/model_file.hpp"
+#include "train/stop.hpp"
 #include "train/trainer.hpp"
 
 namespace cpnas::cli {
@@ -19,13 +21,17 @@ int run_train(const std::vector<std::string>& args) {
                  "Trains the job's [arch] with its [hyper] and [train] settings on the cohort's\n"
                  "train split, validates on its val split every [train] validate_every epochs,\n"
                  "keeps the weights of the best validation subject AUC and writes them to a\n"
-                 "model file, with a per-epoch CSV next to it (MODEL.epochs.csv).",
+                 "model file, with a per-epoch CSV next to it (MODEL.epochs.csv). It checkpoints\n"
+                 "to MODEL.ckpt.h5 after every epoch; SIGTERM or SIGUSR2 stops it at the next\n"
+                 "batch with a checkpoint and exit status 99, and --resume continues exactly.",
                  true);
   std::string out, data;
   int threads = 0;
+  bool resume = false;
   cl.options().add_options()("out", po::value(&out)->required(), "model file to write (HDF5)")(
       "data", po::value(&data), "cohort file (overrides [data] cohort)")(
-      "threads", po::value(&threads)->default_value(0), "intra-op threads (0: LibTorch default)");
+      "threads", po::value(&threads)->default_value(0), "intra-op threads (0: LibTorch default)")(
+      "resume", po::bool_switch(&resume), "continue from MODEL.ckpt.h5");
   if (!cl.parse(args)) return 0;
   if (threads > 0) torch::set_num_threads(threads);
   Job job = cl.job();
@@ -37,15 +43,19 @@ int run_train(const std::vector<std::string>& args) {
     job.set("data", "layout", cohort.layout, "cohort");
   const PluginRegistry plugins = cl.plugins();
   const FeatureSet features(plugins, job.get_list("data", "features"), find_layout(cohort.layout));
-  const TrainOptions options = train_options_from_job(job);
+  TrainOptions options = train_options_from_job(job);
+  options.checkpoint = out + ".ckpt.h5";
+  options.resume = resume;
+  options.job = job.to_ini();
+  install_stop_handlers(SIGUSR2);
   const Hyper hyper = hyper_from_job(job);
   Student student = student_from_job(job, plugins, options.seed);
   spdlog::info("training on {} ({} train, {} val recordings), {} epochs", job.get("data", "cohort"),
                cohort.indices("train").size(), cohort.indices("val").size(), options.epochs);
 
-  std::ofstream epochs(out + ".epochs.csv");
+  std::ofstream epochs(out + ".epochs.csv", resume ? std::ios::app : std::ios::trunc);
   if (!epochs) throw Error("cannot write '" + out + ".epochs.csv'");
-  epochs << "epoch,lr,loss,train_accuracy,val_auc,seconds\n";
+  if (!resume) epochs << "epoch,lr,loss,train_accuracy,val_auc,seconds\n";
   const TrainResult result =
       train_student(*student, hyper, cohort, features, options, [&](const EpochRecord& r) {
         epochs << fmt::format("{},{},{:.6f},{:.4f},{},{:.2f}\n", r.epoch, r.lr, r.loss,
@@ -57,6 +67,11 @@ int run_train(const std::vector<std::string>& args) {
                      r.val_auc < 0 ? "" : fmt::format(", val subject AUC {:.3f}", r.val_auc),
                      r.seconds);
       });
+  if (result.interrupted) {
+    spdlog::warn("stopped on request after {} epochs; checkpoint {}; continue with --resume",
+                 result.history.size(), options.checkpoint);
+    return kExitInterrupted;
+  }
   if (result.status != TrainStatus::ok) {
     throw Error("training " + status_name(result.status) + ": " + result.message);
   }

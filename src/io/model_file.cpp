@@ -18,16 +18,58 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-// Every tensor of the student under "parameters/<name>" or "buffers/<name>".
-std::vector<std::pair<std::string, torch::Tensor>> named_tensors(StudentImpl& student) {
+}  // namespace
+
+std::vector<std::pair<std::string, torch::Tensor>> named_tensors(StudentImpl& student,
+                                                                 const std::string& prefix) {
   std::vector<std::pair<std::string, torch::Tensor>> out;
-  for (const auto& p : student.named_parameters())
-    out.emplace_back("parameters/" + p.key(), p.value());
-  for (const auto& b : student.named_buffers()) out.emplace_back("buffers/" + b.key(), b.value());
+  for (const auto& p : student.named_parameters()) {
+    out.emplace_back(prefix + "parameters/" + p.key(), p.value());
+  }
+  for (const auto& b : student.named_buffers()) {
+    out.emplace_back(prefix + "buffers/" + b.key(), b.value());
+  }
   return out;
 }
 
-}  // namespace
+void write_tensors(h5::File& f, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
+  for (const auto& [name, value] : tensors) {
+    const auto t = value.detach().contiguous();
+    std::vector<hsize_t> dims(t.sizes().begin(), t.sizes().end());
+    if (t.scalar_type() == torch::kFloat) {
+      f.write(name, dims, t.data_ptr<float>());
+    } else if (t.scalar_type() == torch::kLong) {
+      f.write(name, dims, t.data_ptr<int64_t>());
+    } else {
+      throw Error("'" + f.path() + "': tensor '" + name + "' has an unsupported type");
+    }
+  }
+}
+
+void read_tensors(const h5::File& f,
+                  const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, value] : tensors) {
+    if (!f.has(name)) throw Error("'" + f.path() + "': missing tensor '" + name + "'");
+    std::vector<hsize_t> dims;
+    torch::Tensor stored;
+    if (value.scalar_type() == torch::kLong) {
+      auto a = f.read_int64(name);
+      dims = a.dims;
+      stored = torch::tensor(a.data, torch::kLong);
+    } else {
+      auto a = f.read_float(name);
+      dims = a.dims;
+      stored = torch::tensor(a.data, torch::kFloat);
+    }
+    const std::vector<int64_t> shape(dims.begin(), dims.end());
+    if (shape != value.sizes().vec()) {
+      throw Error("'" + f.path() + "': tensor '" + name + "' is " + shape_text(shape) +
+                  " in the file, the architecture builds " + shape_text(value.sizes().vec()));
+    }
+    value.copy_(stored.view(value.sizes()));
+  }
+}
 
 void save_model(const std::string& path, StudentImpl& student, const Job& job,
                 const ModelRecord& record) {
@@ -35,17 +77,7 @@ void save_model(const std::string& path, StudentImpl& student, const Job& job,
   {
     auto f = h5::File::create(tmp);
     const auto tensors = named_tensors(student);
-    for (const auto& [name, value] : tensors) {
-      const auto t = value.detach().contiguous();
-      std::vector<hsize_t> dims(t.sizes().begin(), t.sizes().end());
-      if (t.scalar_type() == torch::kFloat) {
-        f.write(name, dims, t.data_ptr<float>());
-      } else if (t.scalar_type() == torch::kLong) {
-        f.write(name, dims, t.data_ptr<int64_t>());
-      } else {
-        throw Error("model '" + path + "': tensor '" + name + "' has an unsupported type");
-      }
-    }
+    write_tensors(f, tensors);
     f.set_attribute("format", std::string(kFormat));
     f.set_attribute("format_version", kFormatVersion);
     f.set_attribute("job", job.to_ini());
@@ -85,28 +117,7 @@ LoadedModel load_model(const std::string& path, const PluginRegistry& plugins) {
     m.record.cpnas_version = f.string_attribute("cpnas_version");
     m.student = student_from_job(m.job, plugins, m.record.seed);
     const auto tensors = named_tensors(*m.student);
-    torch::NoGradGuard no_grad;
-    for (const auto& [name, value] : tensors) {
-      if (!f.has(name)) throw Error("'" + path + "': missing tensor '" + name + "'");
-      const bool is_long = value.scalar_type() == torch::kLong;
-      std::vector<hsize_t> dims;
-      torch::Tensor stored;
-      if (is_long) {
-        auto a = f.read_int64(name);
-        dims = a.dims;
-        stored = torch::tensor(a.data, torch::kLong);
-      } else {
-        auto a = f.read_float(name);
-        dims = a.dims;
-        stored = torch::tensor(a.data, torch::kFloat);
-      }
-      const std::vector<int64_t> shape(dims.begin(), dims.end());
-      if (shape != value.sizes().vec()) {
-        throw Error("'" + path + "': tensor '" + name + "' is " + shape_text(shape) +
-                    " in the file, the architecture builds " + shape_text(value.sizes().vec()));
-      }
-      value.copy_(stored.view(value.sizes()));
-    }
+    read_tensors(f, tensors);
     // Every tensor the architecture builds matched; the file must not hold more.
     if (f.int_attribute("tensor_count") != static_cast<int64_t>(tensors.size())) {
       throw Error("'" + path + "': holds " + std::to_string(f.int_attribute("tensor_count")) +

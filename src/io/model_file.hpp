@@ -11,6 +11,24 @@
 
 namespace cpnas {
 
+namespace h5 {
+class File;
+}
+
+/// Every parameter and buffer of the student as "<prefix>parameters/<name>" and
+/// "<prefix>buffers/<name>".
+std::vector<std::pair<std::string, torch::Tensor>> named_tensors(StudentImpl& student,
+                                                                 const std::string& prefix = "");
+
+/// Writes float32 and int64 tensors under their names.
+void write_tensors(h5::File& file,
+                   const std::vector<std::pair<std::string, torch::Tensor>>& tensors);
+
+/// Copies the file's tensors into `tensors` (in place); a missing one or another shape throws
+/// cpnas::Error naming the tensor.
+void read_tensors(const h5::File& file,
+                  const std::vector<std::pair<std::string, torch::Tensor>>& tensors);
+
 struct ModelRecord {
   int64_t epochs = 0;
   int64_t best_epoch = 0;

@@ -2,11 +2,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 
 #include "data/batches.hpp"
 #include "error.hpp"
+#include "train/checkpoint.hpp"
+#include "train/stop.hpp"
 
 namespace cpnas {
 namespace {
@@ -115,6 +118,40 @@ std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohor
   return scores;
 }
 
+namespace {
+
+std::string serialise(torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive archive;
+  optimizer.save(archive);
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
+}
+
+void deserialise(torch::optim::Optimizer& optimizer, const std::string& bytes) {
+  torch::serialize::InputArchive archive;
+  std::istringstream in(bytes);
+  archive.load_from(in);
+  optimizer.load(archive);
+}
+
+std::vector<double> history_row(const EpochRecord& r) {
+  return {static_cast<double>(r.epoch), r.lr, r.loss, r.train_accuracy, r.val_auc, r.seconds};
+}
+
+EpochRecord record_of(const std::vector<double>& row) {
+  EpochRecord r;
+  r.epoch = static_cast<int64_t>(row[0]);
+  r.lr = row[1];
+  r.loss = row[2];
+  r.train_accuracy = row[3];
+  r.val_auc = row[4];
+  r.seconds = row[5];
+  return r;
+}
+
+}  // namespace
+
 TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort& cohort,
                           const FeatureSet& features, const TrainOptions& o,
                           const std::function<void(const EpochRecord&)>& on_epoch) {
@@ -125,10 +162,36 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
   auto optimizer = make_optimizer(hyper, student.parameters());
   const torch::Device cpu(torch::kCPU);
   Snapshot best = Snapshot::of(student);
-  double last_accuracy = -1;
-  int64_t falls = 0;
+  TrainProgress progress;
+  auto generator = at::detail::getDefaultCPUGenerator();
+  if (o.resume) {
+    Checkpoint c = load_checkpoint(o.checkpoint, student, o.job);
+    deserialise(*optimizer, c.optimizer);
+    {
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(c.rng);
+    }
+    best.tensors = std::move(c.best);
+    progress = c.progress;
+    for (const auto& row : c.history) result.history.push_back(record_of(row));
+    spdlog::info("resuming from {}: epoch {}, batch {}", o.checkpoint, progress.epoch + 1,
+                 progress.batch);
+  }
+  auto checkpoint = [&] {
+    if (o.checkpoint.empty()) return;
+    Checkpoint c;
+    c.job = o.job;
+    c.progress = progress;
+    for (const auto& r : result.history) c.history.push_back(history_row(r));
+    c.best = best.tensors;
+    c.optimizer = serialise(*optimizer);
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    c.rng = generator.get_state();
+    save_checkpoint(o.checkpoint, student, c);
+  };
   try {
-    for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
+    while (progress.epoch < o.epochs) {
+      const int64_t epoch = progress.epoch;
       const auto start = std::chrono::steady_clock::now();
       EpochRecord record;
       record.epoch = epoch + 1;
@@ -136,9 +199,13 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
       set_learning_rate(*optimizer, record.lr);
       student.train();
       batches.start_epoch(epoch);
-      double loss_sum = 0;
-      int64_t seen = 0, correct = 0;
+      for (int64_t skip = 0; skip < progress.batch; ++skip) batches.next();
       while (auto batch = batches.next()) {
+        if (stop_requested()) {
+          checkpoint();
+          result.interrupted = true;
+          return result;
+        }
         torch::Tensor logits, loss;
         {
           AutocastScope autocast(o.precision, cpu);
@@ -156,21 +223,25 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
         loss.backward();
         optimizer->step();
         const int64_t n = batch->x.size(0);
-        loss_sum += value * static_cast<double>(n);
-        seen += n;
-        correct += logits.argmax(1).eq(batch->labels).sum().item<int64_t>();
+        progress.loss_sum += value * static_cast<double>(n);
+        progress.seen += n;
+        progress.correct += logits.argmax(1).eq(batch->labels).sum().item<int64_t>();
+        ++progress.batch;
       }
       if (result.status != TrainStatus::ok) break;
-      record.loss = seen ? loss_sum / static_cast<double>(seen) : 0;
-      record.train_accuracy = seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0;
+      const auto seen = static_cast<double>(progress.seen);
+      record.loss = progress.seen ? progress.loss_sum / seen : 0;
+      record.train_accuracy = progress.seen ? static_cast<double>(progress.correct) / seen : 0;
+      progress.batch = progress.seen = progress.correct = 0;
+      progress.loss_sum = 0;
       const bool last = epoch + 1 == o.epochs;
       if (!val.empty() && ((epoch + 1) % o.validate_every == 0 || last)) {
         const ClinicalMetrics m =
             clinical_metrics(score_windows(student, cohort, val, features, o.precision), 0.5);
         record.val_auc = std::isnan(m.subject.auc) ? 0.0 : m.subject.auc;
-        if (record.val_auc > result.best_val_auc) {
-          result.best_val_auc = record.val_auc;
-          result.best_epoch = epoch + 1;
+        if (record.val_auc > progress.best_val_auc) {
+          progress.best_val_auc = record.val_auc;
+          progress.best_epoch = epoch + 1;
           result.best_val = m;
           best = Snapshot::of(student);
         }
@@ -178,22 +249,28 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
       record.seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       result.history.push_back(record);
-      result.epochs = epoch + 1;
       if (on_epoch) on_epoch(record);
-      falls = last_accuracy >= 0 && record.train_accuracy < last_accuracy ? falls + 1 : 0;
-      last_accuracy = record.train_accuracy;
-      const bool hopeless = epoch + 1 == o.early_stop_epoch && result.best_val_auc >= 0 &&
-                            result.best_val_auc < o.early_stop_auc;
-      if (hopeless || falls > o.accuracy_fall_epochs) {
+      progress.falls = progress.last_accuracy >= 0 && record.train_accuracy < progress.last_accuracy
+                           ? progress.falls + 1
+                           : 0;
+      progress.last_accuracy = record.train_accuracy;
+      const bool hopeless = epoch + 1 == o.early_stop_epoch && progress.best_val_auc >= 0 &&
+                            progress.best_val_auc < o.early_stop_auc;
+      ++progress.epoch;
+      if (hopeless || progress.falls > o.accuracy_fall_epochs) {
         result.stopped_early = true;
         break;
       }
+      checkpoint();
     }
   } catch (const std::exception& e) {
     if (!is_out_of_memory(e)) throw;
     result.status = TrainStatus::failed;
     result.message = std::string("out of memory: ") + e.what();
   }
+  result.epochs = static_cast<int64_t>(result.history.size());
+  result.best_val_auc = progress.best_val_auc;
+  result.best_epoch = progress.best_epoch;
   if (result.best_epoch > 0) best.restore(student);
   return result;
 }

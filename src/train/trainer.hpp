@@ -31,6 +31,9 @@ struct TrainOptions {
   uint64_t seed = 1234;
   int loader_threads = 1;
   Precision precision = Precision::fp32;
+  std::string checkpoint;  ///< written after every epoch and on a stop request; empty: none
+  bool resume = false;     ///< continue from `checkpoint`
+  std::string job;         ///< the resolved job, stored in and checked against the checkpoint
 };
 
 /// Reads [train].
@@ -54,6 +57,7 @@ struct TrainResult {
   std::string message;  ///< why it failed or diverged
   int64_t epochs = 0;   ///< epochs run
   bool stopped_early = false;
+  bool interrupted = false;  ///< stopped on request (SIGTERM, pre-emption) after checkpointing
   double best_val_auc = -1;
   int64_t best_epoch = 0;
   ClinicalMetrics best_val;
@@ -67,7 +71,9 @@ std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohor
                                        int64_t batch = 64);
 
 /// Trains on the cohort's train split and validates on its val split; leaves the student with
-/// the weights of the best validation subject AUC. `on_epoch` sees every epoch's record.
+/// the weights of the best validation subject AUC. `on_epoch` sees every epoch's record. With a
+/// checkpoint path, checkpoints after every epoch and, when a stop is requested (stop.hpp), at
+/// the next batch boundary, then returns with `interrupted`; `resume` continues from it exactly.
 TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort& cohort,
                           const FeatureSet& features, const TrainOptions& options,
                           const std::function<void(const EpochRecord&)>& on_epoch = {});

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
 #include <fstream>
+#include <thread>
 
 #include "data/layout.hpp"
 #include "data/synth.hpp"
@@ -8,6 +11,7 @@
 #include "error_of.hpp"
 #include "io/model_file.hpp"
 #include "plugin/loader.hpp"
+#include "train/stop.hpp"
 #include "train/trainer.hpp"
 
 using namespace cpnas;
@@ -106,4 +110,54 @@ TEST(Trainer, ShortTrainingLearnsValidatesAndRoundTripsThroughAModelFile) {
             }),
             "model '" + std::string(CPNAS_SOURCE_DIR) +
                 "/tests/fixtures/features.h5': not a cpnas model file");
+}
+
+TEST(Trainer, StoppedAndResumedEqualsUninterrupted) {
+  const Job job = small_job();
+  const FeatureSet features(plugins(), job.get_list("data", "features"),
+                            find_layout(cohort().layout));
+  TrainOptions options = train_options_from_job(job);
+  options.job = job.to_ini();
+  install_stop_handlers(SIGUSR2);
+  clear_stop_request();
+
+  Student whole = student_from_job(job, plugins(), options.seed);
+  options.checkpoint = testing::TempDir() + "whole.ckpt.h5";
+  const TrainResult a = train_student(*whole, hyper_from_job(job), cohort(), features, options);
+  ASSERT_FALSE(a.interrupted);
+
+  // Interrupted by a real SIGTERM somewhere in epoch 3, then resumed in a fresh student.
+  Student first = student_from_job(job, plugins(), options.seed);
+  options.checkpoint = testing::TempDir() + "parts.ckpt.h5";
+  std::thread signaller;
+  const TrainResult b = train_student(
+      *first, hyper_from_job(job), cohort(), features, options, [&](const EpochRecord& r) {
+        if (r.epoch != 2) return;
+        signaller = std::thread([] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+          std::raise(SIGTERM);
+        });
+      });
+  signaller.join();
+  ASSERT_TRUE(b.interrupted);
+  EXPECT_LT(b.history.size(), 4u);
+  clear_stop_request();
+  Student resumed = student_from_job(job, plugins(), 99);  // weights come from the checkpoint
+  options.resume = true;
+  const TrainResult c = train_student(*resumed, hyper_from_job(job), cohort(), features, options);
+  ASSERT_FALSE(c.interrupted);
+  ASSERT_EQ(c.history.size(), 4u);
+  EXPECT_EQ(c.best_epoch, a.best_epoch);
+  const auto pa = whole->parameters(), pc = resumed->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pc[i])) << i;
+  for (size_t e = 0; e < 4; ++e) EXPECT_DOUBLE_EQ(c.history[e].loss, a.history[e].loss) << e;
+
+  // A checkpoint of another job is refused.
+  TrainOptions other = options;
+  other.job = Job::load("", {"--arch.init_channels=32"}).to_ini();
+  Student any = student_from_job(job, plugins(), 1);
+  const std::string error =
+      error_of([&] { train_student(*any, hyper_from_job(job), cohort(), features, other); });
+  EXPECT_EQ(error.rfind("checkpoint '" + options.checkpoint + "': belongs to another job", 0), 0u)
+      << error;
 }

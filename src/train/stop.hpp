@@ -1,0 +1,19 @@
+#pragma once
+// Stopping on request: SIGTERM or the pre-emption signal (SIGUSR2 by default, as SLURM's
+// --signal sends it) sets a flag that training checks at every batch boundary.
+
+namespace cpnas {
+
+/// Exit status of a process that stopped on request after writing its checkpoint.
+constexpr int kExitInterrupted = 99;
+
+/// Installs the handlers for SIGTERM and `preemption_signal` (idempotent).
+void install_stop_handlers(int preemption_signal);
+
+/// Whether a stop was requested since the start or the last clear.
+bool stop_requested();
+
+/// Forgets a request (for tests and for a resumed run in the same process).
+void clear_stop_request();
+
+}  // namespace cpnas
