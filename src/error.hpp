@@ -18,4 +18,17 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+/// Runs `f`. File readers report "'<path>': <problem>"; an Error from `f` that does not already
+/// say what the file is gets "<kind> " in front, e.g. "cohort 'x.h5': no such file".
+template <class F>
+auto with_file_kind(const std::string& kind, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.rfind(kind + " '", 0) == 0) throw;
+    throw Error(kind + " " + what);
+  }
+}
+
 }  // namespace cpnas

@@ -101,7 +101,7 @@ void write_cohort(const std::string& path, const Cohort& c) {
 }
 
 Cohort read_cohort(const std::string& path) {
-  try {
+  return with_file_kind("cohort", [&] {
     const auto f = h5::File::open(path);
     const int64_t version = f.int_attribute("format_version");
     if (version != kCohortFormatVersion) {
@@ -128,11 +128,7 @@ Cohort read_cohort(const std::string& path) {
     }
     validate_cohort(c, path);
     return c;
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    if (what.rfind("cohort '", 0) == 0) throw;
-    throw Error("cohort " + what);
-  }
+  });
 }
 
 }  // namespace cpnas

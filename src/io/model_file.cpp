@@ -96,7 +96,7 @@ void save_model(const std::string& path, StudentImpl& student, const Job& job,
 }
 
 LoadedModel load_model(const std::string& path, const PluginRegistry& plugins) {
-  try {
+  return with_file_kind("model", [&] {
     const auto f = h5::File::open(path);
     if (!f.has_attribute("format") || f.string_attribute("format") != kFormat) {
       throw Error("'" + path + "': not a cpnas model file");
@@ -124,11 +124,7 @@ LoadedModel load_model(const std::string& path, const PluginRegistry& plugins) {
                   " tensors, its architecture builds " + std::to_string(tensors.size()));
     }
     return m;
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    if (what.rfind("model '", 0) == 0) throw;
-    throw Error("model " + what);
-  }
+  });
 }
 
 }  // namespace cpnas

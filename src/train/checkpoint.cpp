@@ -56,7 +56,7 @@ void save_checkpoint(const std::string& path, StudentImpl& student, const Checkp
 
 Checkpoint load_checkpoint(const std::string& path, StudentImpl& student,
                            const std::string& expected_job) {
-  try {
+  return with_file_kind("checkpoint", [&] {
     const auto f = h5::File::open(path);
     Checkpoint c;
     c.job = f.string_attribute("job");
@@ -93,11 +93,7 @@ Checkpoint load_checkpoint(const std::string& path, StudentImpl& student,
     p.last_accuracy = f.double_attribute("last_accuracy");
     p.falls = f.int_attribute("falls");
     return c;
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    if (what.rfind("checkpoint '", 0) == 0) throw;
-    throw Error("checkpoint " + what);
-  }
+  });
 }
 
 }  // namespace cpnas
