@@ -1,7 +1,10 @@
 // cpnas train: trains the job's architecture on a cohort and writes a model file.
 
+#include <unistd.h>
 #include <csignal>
+
 #include <fstream>
+#include <iostream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -56,17 +59,28 @@ int run_train(const std::vector<std::string>& args) {
   std::ofstream epochs(out + ".epochs.csv", resume ? std::ios::app : std::ios::trunc);
   if (!epochs) throw Error("cannot write '" + out + ".epochs.csv'");
   if (!resume) epochs << "epoch,lr,loss,train_accuracy,val_auc,seconds\n";
-  const TrainResult result =
-      train_student(*student, hyper, cohort, features, options, [&](const EpochRecord& r) {
-        epochs << fmt::format("{},{},{:.6f},{:.4f},{},{:.2f}\n", r.epoch, r.lr, r.loss,
-                              r.train_accuracy,
-                              r.val_auc < 0 ? "" : fmt::format("{:.4f}", r.val_auc), r.seconds)
-               << std::flush;
-        spdlog::info("epoch {}/{}: loss {:.4f}, train accuracy {:.3f}{}, {:.1f} s", r.epoch,
-                     options.epochs, r.loss, r.train_accuracy,
-                     r.val_auc < 0 ? "" : fmt::format(", val subject AUC {:.3f}", r.val_auc),
-                     r.seconds);
-      });
+  // A live line on a terminal; batch jobs get the per-epoch log lines only.
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  TrainObserver observer;
+  if (terminal) {
+    observer.batch = [&](int64_t epoch, int64_t done, int64_t batches, double loss) {
+      std::cerr << fmt::format("\repoch {}/{}: batch {}/{}, loss {:.4f}   ", epoch, options.epochs,
+                               done, batches, loss)
+                << std::flush;
+    };
+  }
+  observer.epoch = [&](const EpochRecord& r) {
+    if (terminal) std::cerr << "\r" << std::string(60, ' ') << "\r";
+    epochs << fmt::format("{},{},{:.6f},{:.4f},{},{:.2f}\n", r.epoch, r.lr, r.loss,
+                          r.train_accuracy, r.val_auc < 0 ? "" : fmt::format("{:.4f}", r.val_auc),
+                          r.seconds)
+           << std::flush;
+    spdlog::info("epoch {}/{}: loss {:.4f}, train accuracy {:.3f}{}, {:.1f} s", r.epoch,
+                 options.epochs, r.loss, r.train_accuracy,
+                 r.val_auc < 0 ? "" : fmt::format(", val subject AUC {:.3f}", r.val_auc),
+                 r.seconds);
+  };
+  const TrainResult result = train_student(*student, hyper, cohort, features, options, observer);
   if (result.interrupted) {
     spdlog::warn("stopped on request after {} epochs; checkpoint {}; continue with --resume",
                  result.history.size(), options.checkpoint);

@@ -154,7 +154,7 @@ EpochRecord record_of(const std::vector<double>& row) {
 
 TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort& cohort,
                           const FeatureSet& features, const TrainOptions& o,
-                          const std::function<void(const EpochRecord&)>& on_epoch) {
+                          const TrainObserver& observer) {
   TrainResult result;
   const auto val = cohort.indices("val");
   TrainingBatches batches(cohort, cohort.indices("train"), features, hyper.batch_size, o.seed,
@@ -198,7 +198,7 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
       record.lr = learning_rate(o, hyper.lr, epoch);
       set_learning_rate(*optimizer, record.lr);
       student.train();
-      batches.start_epoch(epoch);
+      const int64_t batch_count = batches.start_epoch(epoch);
       for (int64_t skip = 0; skip < progress.batch; ++skip) batches.next();
       while (auto batch = batches.next()) {
         if (stop_requested()) {
@@ -227,6 +227,7 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
         progress.seen += n;
         progress.correct += logits.argmax(1).eq(batch->labels).sum().item<int64_t>();
         ++progress.batch;
+        if (observer.batch) observer.batch(epoch + 1, progress.batch, batch_count, value);
       }
       if (result.status != TrainStatus::ok) break;
       const auto seen = static_cast<double>(progress.seen);
@@ -249,7 +250,7 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
       record.seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       result.history.push_back(record);
-      if (on_epoch) on_epoch(record);
+      if (observer.epoch) observer.epoch(record);
       progress.falls = progress.last_accuracy >= 0 && record.train_accuracy < progress.last_accuracy
                            ? progress.falls + 1
                            : 0;

@@ -70,12 +70,19 @@ std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohor
                                        const FeatureSet& features, Precision precision,
                                        int64_t batch = 64);
 
+/// What a caller sees while training runs.
+struct TrainObserver {
+  std::function<void(const EpochRecord&)> epoch;  ///< after every epoch
+  /// After every batch: epoch (1-based), batches done and in the epoch, the batch's loss.
+  std::function<void(int64_t, int64_t, int64_t, double)> batch;
+};
+
 /// Trains on the cohort's train split and validates on its val split; leaves the student with
-/// the weights of the best validation subject AUC. `on_epoch` sees every epoch's record. With a
+/// the weights of the best validation subject AUC. `observer` sees epochs and batches. With a
 /// checkpoint path, checkpoints after every epoch and, when a stop is requested (stop.hpp), at
 /// the next batch boundary, then returns with `interrupted`; `resume` continues from it exactly.
 TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort& cohort,
                           const FeatureSet& features, const TrainOptions& options,
-                          const std::function<void(const EpochRecord&)>& on_epoch = {});
+                          const TrainObserver& observer = {});
 
 }  // namespace cpnas
