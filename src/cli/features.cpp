@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
+#include "data/batches.hpp"
 #include "data/feature_set.hpp"
 #include "data/layout.hpp"
 #include "data/windows.hpp"
@@ -35,25 +36,18 @@ int run_features(const std::vector<std::string>& args) {
   const FeatureSet features(cl.plugins(), job.get_list("data", "features"), skeleton);
 
   int64_t dropped = 0;
-  const auto windows = evaluation_windows(cohort, cohort.indices(split), &dropped);
-  if (windows.empty()) throw Error("cohort '" + data + "': no recordings in split " + split);
-  const int64_t per_window = features.size() * kFeatureChannels * kWindowFrames * cohort.joints;
-  std::vector<float> values(windows.size() * per_window);
-  std::vector<float> xy(kWindowFrames * cohort.joints * 2);
+  const EvaluationSet set = evaluation_set(cohort, cohort.indices(split), features, 1, &dropped);
+  if (set.windows.empty()) throw Error("cohort '" + data + "': no recordings in split " + split);
   std::vector<std::string> window_ids;
   std::vector<int32_t> window_starts;
-  for (size_t w = 0; w < windows.size(); ++w) {
-    window_positions(cohort, windows[w].recording, windows[w].start, xy.data());
-    features.compute(xy.data(), kWindowFrames, cohort.joints, values.data() + w * per_window);
-    window_ids.push_back(cohort.ids[windows[w].recording]);
-    window_starts.push_back(static_cast<int32_t>(windows[w].start));
+  for (const auto& w : set.windows) {
+    window_ids.push_back(cohort.ids[w.recording]);
+    window_starts.push_back(static_cast<int32_t>(w.start));
   }
   if (dropped > 0) spdlog::info("{} mostly missing windows left out", dropped);
   auto file = h5::File::create(out);
-  file.write("features",
-             {window_ids.size(), static_cast<hsize_t>(features.size()), kFeatureChannels,
-              kWindowFrames, static_cast<hsize_t>(cohort.joints)},
-             values.data());
+  const std::vector<hsize_t> dims(set.x.sizes().begin(), set.x.sizes().end());
+  file.write("features", dims, set.x.data_ptr<float>());
   file.write_strings("window_recording", window_ids);
   file.write("window_start", {window_starts.size()}, window_starts.data());
   file.set_attribute("layout", cohort.layout);

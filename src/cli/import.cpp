@@ -31,10 +31,8 @@ int run_import(const std::vector<std::string>& args) {
   if (!cl.parse(args)) return 0;
   const Cohort cohort = import_manifest(manifest, find_layout(layout), o);
   write_cohort(out, cohort);
-  std::vector<int64_t> all(cohort.size());
-  for (int64_t i = 0; i < cohort.size(); ++i) all[i] = i;
   int64_t dropped = 0;
-  const auto windows = evaluation_windows(cohort, all, &dropped);
+  const auto windows = evaluation_windows(cohort, cohort.indices(), &dropped);
   spdlog::info(
       "{}: {} recordings (train {}, val {}, test {}), {} evaluation windows, {} mostly "
       "missing windows left out",

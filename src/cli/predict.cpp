@@ -71,9 +71,7 @@ int run_predict(const std::vector<std::string>& args) {
     throw Error("'" + input + "': layout " + cohort.layout + ", the model expects " + layout.name);
   }
   const FeatureSet features(plugins, m.job.get_list("data", "features"), layout);
-  std::vector<int64_t> all(cohort.size());
-  for (int64_t i = 0; i < cohort.size(); ++i) all[i] = i;
-  const auto windows = score_windows(*m.student, cohort, all, features,
+  const auto windows = score_windows(*m.student, cohort, cohort.indices(), features,
                                      parse_precision(m.job.get("train", "precision")));
   std::map<std::string, std::vector<const WindowScore*>> by_recording;
   for (const auto& w : windows) by_recording[w.recording].push_back(&w);
@@ -83,9 +81,7 @@ int run_predict(const std::vector<std::string>& args) {
   for (const auto& [id, list] : by_recording) {
     std::vector<double> s;
     for (const auto* w : list) s.push_back(w->score);
-    std::sort(s.begin(), s.end());
-    const size_t mid = s.size() / 2;
-    const double risk = std::clamp(s.size() % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, 0.0, 1.0);
+    const double risk = subject_score(std::move(s));
     nlohmann::json item{{"id", id},
                         {"risk_score", risk},
                         {"elevated_risk", risk >= threshold},

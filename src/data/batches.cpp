@@ -107,9 +107,9 @@ Batch TrainingBatches::make_batch(int64_t index) const {
 }
 
 EvaluationSet evaluation_set(const Cohort& cohort, const std::vector<int64_t>& recordings,
-                             const FeatureSet& features, int threads) {
+                             const FeatureSet& features, int threads, int64_t* dropped) {
   EvaluationSet set;
-  set.windows = evaluation_windows(cohort, recordings);
+  set.windows = evaluation_windows(cohort, recordings, dropped);
   const auto w = static_cast<int64_t>(set.windows.size());
   const int64_t per_window = window_values(features, cohort.joints);
   set.x = torch::empty({w, features.size(), kFeatureChannels, kWindowFrames, cohort.joints});

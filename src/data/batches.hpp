@@ -64,9 +64,10 @@ struct EvaluationSet {
   torch::Tensor x;  ///< [W, F, 4, 150, V]
 };
 
-/// Features of the evaluation windows of `recordings` (mostly missing ones left out), computed on
-/// `threads` threads.
+/// Features of the evaluation windows of `recordings` (mostly missing ones left out and counted
+/// in `dropped`), computed on `threads` threads.
 EvaluationSet evaluation_set(const Cohort& cohort, const std::vector<int64_t>& recordings,
-                             const FeatureSet& features, int threads = 1);
+                             const FeatureSet& features, int threads = 1,
+                             int64_t* dropped = nullptr);
 
 }  // namespace cpnas

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <numeric>
 #include <set>
 
 #include "data/layout.hpp"
@@ -16,6 +17,12 @@ std::vector<int64_t> Cohort::indices(const std::string& split) const {
   for (int64_t i = 0; i < size(); ++i) {
     if (splits[i] == split) out.push_back(i);
   }
+  return out;
+}
+
+std::vector<int64_t> Cohort::indices() const {
+  std::vector<int64_t> out(size());
+  std::iota(out.begin(), out.end(), 0);
   return out;
 }
 

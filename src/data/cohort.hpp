@@ -26,6 +26,8 @@ struct Cohort {
   float* recording(int64_t i) { return coords.data() + i * max_frames * joints * 2; }
   /// Indices of the recordings in `split`.
   std::vector<int64_t> indices(const std::string& split) const;
+  /// Indices of all recordings.
+  std::vector<int64_t> indices() const;
 };
 
 /// Sets lengths, max_frames and coords from per-recording [frames, V, 2] arrays (in id order);

@@ -115,6 +115,18 @@ BinaryMetrics binary_metrics(const std::vector<double>& scores, const std::vecto
   return m;
 }
 
+double subject_score(std::vector<double> s, bool use_mean) {
+  double score;
+  if (use_mean) {
+    score = std::accumulate(s.begin(), s.end(), 0.0) / static_cast<double>(s.size());
+  } else {
+    std::sort(s.begin(), s.end());
+    const size_t mid = s.size() / 2;
+    score = s.size() % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  }
+  return std::clamp(score, 0.0, 1.0);
+}
+
 ClinicalMetrics clinical_metrics(const std::vector<WindowScore>& windows,
                                  std::optional<double> threshold, bool use_mean) {
   std::map<std::string, std::vector<size_t>> by_recording;
@@ -135,15 +147,7 @@ ClinicalMetrics clinical_metrics(const std::vector<WindowScore>& windows,
       window_labels.push_back(windows[i].label);
       window_weights.push_back(1.0 / (static_cast<double>(members.size()) * recordings));
     }
-    double score;
-    if (use_mean) {
-      score = std::accumulate(s.begin(), s.end(), 0.0) / static_cast<double>(s.size());
-    } else {
-      std::sort(s.begin(), s.end());
-      const size_t mid = s.size() / 2;
-      score = s.size() % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-    }
-    subject_scores.push_back(std::clamp(score, 0.0, 1.0));
+    subject_scores.push_back(subject_score(std::move(s), use_mean));
     subject_labels.push_back(windows[members[0]].label);
   }
   ClinicalMetrics out;

@@ -51,6 +51,9 @@ struct WindowScore {
   int64_t start = 0;  ///< first frame of the window
 };
 
+/// A recording's score from its window scores: the median (or mean), clipped to [0, 1].
+double subject_score(std::vector<double> window_scores, bool use_mean = false);
+
 struct ClinicalMetrics {
   BinaryMetrics subject, window;
   std::vector<double> subject_scores;  ///< per recording, in id order
