@@ -20,6 +20,7 @@ int run_features(const std::vector<std::string>& args);
 int run_synth(const std::vector<std::string>& args);
 int run_import(const std::vector<std::string>& args);
 int run_metrics(const std::vector<std::string>& args);
+int run_search(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_evaluate(const std::vector<std::string>& args);
 int run_predict(const std::vector<std::string>& args);

@@ -7,6 +7,7 @@ const std::vector<Command>& commands() {
       {"synth", "write a synthetic cohort of infant recordings", run_synth},
       {"import", "write a cohort from pose-estimator CSV or OpenPose JSON files", run_import},
       {"features", "feature tensors of a cohort split's evaluation windows", run_features},
+      {"search", "search architectures with a controller over MPI ranks", run_search},
       {"train", "train a job's network on a cohort and write a model file", run_train},
       {"evaluate", "clinical metrics of a model file on a cohort split", run_evaluate},
       {"predict", "CP risk scores of new recordings (decision support)", run_predict},

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <numeric>
 #include <set>
 
@@ -88,9 +87,7 @@ void validate_cohort(const Cohort& c, const std::string& where) {
 
 void write_cohort(const std::string& path, const Cohort& c) {
   validate_cohort(c, path);
-  const std::string tmp = path + ".tmp";
-  {
-    auto f = h5::File::create(tmp);
+  h5::write_atomically(path, "cohort", [&](h5::File& f) {
     const auto n = static_cast<hsize_t>(c.size());
     f.write("coords", {n, static_cast<hsize_t>(c.max_frames), static_cast<hsize_t>(c.joints), 2},
             c.coords.data());
@@ -101,10 +98,7 @@ void write_cohort(const std::string& path, const Cohort& c) {
     f.set_attribute("layout", c.layout);
     f.set_attribute("fps", c.fps);
     f.set_attribute("format_version", kCohortFormatVersion);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw Error("cohort '" + path + "': cannot move the written file into place");
-  }
+  });
 }
 
 Cohort read_cohort(const std::string& path) {

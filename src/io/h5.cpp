@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "error.hpp"
@@ -269,6 +270,18 @@ int64_t File::int_attribute(const std::string& name) const {
   if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0)
     fail("attribute @" + name + " is not an integer");
   return value;
+}
+
+void write_atomically(const std::string& path, const std::string& kind,
+                      const std::function<void(File&)>& write) {
+  const std::string tmp = path + ".tmp";
+  {
+    auto f = File::create(tmp);
+    write(f);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw Error(kind + " '" + path + "': cannot move the written file into place");
+  }
 }
 
 }  // namespace cpnas::h5

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -79,5 +80,10 @@ class File {
   std::string path_;
   Handle file_;
 };
+
+/// Writes a new file through `write` into PATH.tmp, then renames it over `path`, so a reader
+/// (or a crash) never sees half a file. `kind` names the file in errors ("model", "checkpoint").
+void write_atomically(const std::string& path, const std::string& kind,
+                      const std::function<void(File&)>& write);
 
 }  // namespace cpnas::h5

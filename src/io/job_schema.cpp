@@ -68,8 +68,20 @@ KeySpec list(std::string section, std::string key, std::string dflt, std::string
               std::move(help));
 }
 
+// [space]: one list of choices per [arch] and [hyper] key; empty means not searched.
+void add_space(std::vector<KeySpec>& schema) {
+  std::vector<KeySpec> space;
+  for (const auto& s : schema) {
+    if (s.section != "arch" && s.section != "hyper") continue;
+    KeySpec k = list("space", s.key, "", "choices of [" + s.section + "] " + s.key);
+    k.element_section = s.section;
+    space.push_back(std::move(k));
+  }
+  schema.insert(schema.end(), space.begin(), space.end());
+}
+
 std::vector<KeySpec> make_schema() {
-  return {
+  std::vector<KeySpec> schema{
       // [data]
       text("data", "cohort", "", "cohort file (HDF5) written by `cpnas synth` or `cpnas import`"),
       choice("data", "layout", "in-motion-2022", {"in-motion-2022", "in-motion", "coco-18"},
@@ -120,7 +132,32 @@ std::vector<KeySpec> make_schema() {
       real("train", "early_stop_auc", "0.5", 0, 1, false, "see early_stop_epoch"),
       integer("train", "seed", 1234, 0, 4294967295.0, "seed of weights, windows and augmentation"),
       integer("train", "loader_threads", 1, 1, 64, "background threads preparing batches"),
+      // [search]
+      choice("search", "strategy", "reinforce", {"reinforce", "random"},
+             "REINFORCE controller, or uniform random sampling (the baseline)"),
+      integer("search", "warmup_rollouts", 20, 1, 100000, "students of the first iteration"),
+      integer("search", "rollouts", 30, 1, 100000, "students of every later iteration"),
+      integer("search", "max_iterations", 50, 1, 100000, "iterations (controller updates)"),
+      integer("search", "student_epochs", 50, 1, 100000, "training epochs of each student"),
+      integer("search", "argmax_epochs", 300, 0, 100000,
+              "epochs of the argmax student's long training after each update (0: none)"),
+      integer("search", "seed", 1234, 0, 4294967295.0, "seed of the controller and students"),
+      real("search", "budget_hours", "0", 0, 1e6, false,
+           "stop at the end of the iteration that exceeds this wall-clock time (0: none)"),
+      real("search", "target_accuracy", "0.97", 0, 1, false,
+           "stop when the argmax student's validation subject accuracy reaches this"),
+      real("search", "controller_lr", "0.001", 0, 10, true, "Adam learning rate of the policy"),
+      boolean("search", "baseline", "false", "subtract the mean reward of the update"),
+      real("search", "replay_threshold", "0.9", 0, 1, false,
+           "students with at least this validation AUC enter the replay memory"),
+      integer("search", "replay_capacity", 200, 0, 1000000, "replay memory size"),
+      integer("search", "replay_sample", 10, 0, 1000000,
+              "replayed students per update, doubling as the memory fills"),
+      choice("search", "preemption_signal", "USR2", {"USR1", "USR2", "INT", "HUP", "XCPU"},
+             "signal that, like SIGTERM, stops the search with a checkpoint (exit 99)"),
   };
+  add_space(schema);
+  return schema;
 }
 
 bool parse_double(const std::string& text, double& out) {
@@ -214,11 +251,20 @@ std::optional<std::string> invalid_reason(const KeySpec& spec, const std::string
         return std::nullopt;
       }
       return "expected one of " + join(spec.choices);
-    case ValueType::list:
-      for (const auto& item : split_list(text)) {
-        if (item.empty()) return std::string("empty element in the comma-separated list");
+    case ValueType::list: {
+      const auto items = split_list(text);
+      const KeySpec* element =
+          spec.element_section.empty() ? nullptr : find_key_spec(spec.element_section, spec.key);
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (items[i].empty()) return std::string("empty element in the comma-separated list");
+        if (std::find(items.begin(), items.begin() + i, items[i]) != items.begin() + i)
+          return "'" + items[i] + "' listed twice";
+        if (!element) continue;
+        if (auto reason = invalid_reason(*element, items[i]))
+          return "'" + items[i] + "': " + *reason;
       }
       return std::nullopt;
+    }
     case ValueType::text:
       return std::nullopt;
   }

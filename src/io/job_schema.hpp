@@ -20,6 +20,9 @@ struct KeySpec {
   bool min_exclusive = false;
   bool odd = false;                  ///< integers that must be odd (temporal windows)
   std::vector<std::string> choices;  ///< for choice, and for each element of a list when set
+  /// For lists of choices of another key ([space]): the section whose same-named key every
+  /// element must be valid for.
+  std::string element_section;
 };
 
 /// All keys, in the order they are documented and written back.

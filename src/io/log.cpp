@@ -10,6 +10,11 @@
 #include "error.hpp"
 
 namespace cpnas {
+namespace {
+
+std::string current_pattern = "%+";  // spdlog's own until setup_logging() runs
+
+}  // namespace
 
 void setup_logging(const LogOptions& options) {
   const auto level = spdlog::level::from_str(options.level);
@@ -28,10 +33,21 @@ void setup_logging(const LogOptions& options) {
   }
   auto logger = std::make_shared<spdlog::logger>("cpnas", sinks.begin(), sinks.end());
   const std::string rank = options.rank >= 0 ? " [rank " + std::to_string(options.rank) + "]" : "";
-  logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%^%l%$]" + rank + " %v");
+  current_pattern = "[%Y-%m-%d %H:%M:%S.%e] [%^%l%$]" + rank + " %v";
+  logger->set_pattern(current_pattern);
   logger->set_level(level);
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+}
+
+void add_log_file(const std::string& path) {
+  try {
+    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path);
+    sink->set_pattern(current_pattern);
+    spdlog::default_logger()->sinks().push_back(sink);
+  } catch (const spdlog::spdlog_ex& e) {
+    throw Error("log file '" + path + "': " + e.what());
+  }
 }
 
 int launcher_rank() {

@@ -73,9 +73,7 @@ void read_tensors(const h5::File& f,
 
 void save_model(const std::string& path, StudentImpl& student, const Job& job,
                 const ModelRecord& record) {
-  const std::string tmp = path + ".tmp";
-  {
-    auto f = h5::File::create(tmp);
+  h5::write_atomically(path, "model", [&](h5::File& f) {
     const auto tensors = named_tensors(student);
     write_tensors(f, tensors);
     f.set_attribute("format", std::string(kFormat));
@@ -89,10 +87,7 @@ void save_model(const std::string& path, StudentImpl& student, const Job& job,
     f.set_attribute("seed", static_cast<int64_t>(record.seed));
     f.set_attribute("status", record.status);
     f.set_attribute("cpnas_version", std::string(CPNAS_VERSION));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw Error("model '" + path + "': cannot move the written file into place");
-  }
+  });
 }
 
 LoadedModel load_model(const std::string& path, const PluginRegistry& plugins) {

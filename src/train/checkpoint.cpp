@@ -25,9 +25,7 @@ std::vector<std::pair<std::string, torch::Tensor>> best_tensors(
 }  // namespace
 
 void save_checkpoint(const std::string& path, StudentImpl& student, const Checkpoint& c) {
-  const std::string tmp = path + ".tmp";
-  {
-    auto f = h5::File::create(tmp);
+  h5::write_atomically(path, "checkpoint", [&](h5::File& f) {
     write_tensors(f, named_tensors(student, "model/"));
     write_tensors(f, best_tensors(c.best));
     write_bytes(f, "optimizer", c.optimizer.data(), c.optimizer.size());
@@ -48,10 +46,7 @@ void save_checkpoint(const std::string& path, StudentImpl& student, const Checkp
     f.set_attribute("last_accuracy", p.last_accuracy);
     f.set_attribute("falls", p.falls);
     f.set_attribute("best_count", static_cast<int64_t>(c.best.size()));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw Error("checkpoint '" + path + "': cannot move the written file into place");
-  }
+  });
 }
 
 Checkpoint load_checkpoint(const std::string& path, StudentImpl& student,

@@ -26,6 +26,10 @@ bool stop_requested() {
   return requested.load();
 }
 
+void request_stop() {
+  requested.store(true);
+}
+
 void clear_stop_request() {
   requested.store(false);
 }

@@ -13,6 +13,9 @@ void install_stop_handlers(int preemption_signal);
 /// Whether a stop was requested since the start or the last clear.
 bool stop_requested();
 
+/// Requests a stop as the signals do (a worker told to stop by rank 0).
+void request_stop();
+
 /// Forgets a request (for tests and for a resumed run in the same process).
 void clear_stop_request();
 

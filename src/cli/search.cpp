@@ -1,0 +1,201 @@
+// cpnas search: the architecture search as an MPI job (rank 0 schedules, every rank trains).
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/command.hpp"
+#include "cli/options.hpp"
+#include "data/layout.hpp"
+#include "dist/scheduler.hpp"
+#include "dist/worker.hpp"
+#include "dist/world.hpp"
+#include "error.hpp"
+#include "io/log.hpp"
+#include "io/run_dir.hpp"
+#include "io/search_file.hpp"
+#include "search/search.hpp"
+#include "train/stop.hpp"
+
+namespace cpnas::cli {
+namespace {
+
+int signal_number(const std::string& name) {
+  if (name == "USR1") return SIGUSR1;
+  if (name == "USR2") return SIGUSR2;
+  if (name == "INT") return SIGINT;
+  if (name == "HUP") return SIGHUP;
+  return SIGXCPU;
+}
+
+// Threads per rank: --threads, else the allocation's CPUs per task, else this node's cores
+// shared among its ranks.
+int threads_per_rank(int option) {
+  if (option > 0) return option;
+  if (const char* cpus = std::getenv("SLURM_CPUS_PER_TASK")) return std::max(1, std::atoi(cpus));
+  int local = 1;
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"}) {
+    if (const char* v = std::getenv(name)) {
+      local = std::max(1, std::atoi(v));
+      break;
+    }
+  }
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local);
+}
+
+struct Start {
+  std::string job;  ///< resolved job INI
+  std::string run_dir;
+};
+
+// Rank 0: the job and run directory of a new or resumed search; throws for what is wrong.
+Start prepare(const CommandLine& cl, const std::string& run_dir, const std::string& resume,
+              const std::string& data) {
+  const bool has_job = cl.values().count("job") > 0;
+  auto given_job = [&] {
+    Job job = cl.job();
+    if (!data.empty()) job.set("data", "cohort", data, "--data");
+    const std::string cohort = job.get("data", "cohort");
+    if (cohort.empty()) throw UsageError("search: no cohort (--data or [data] cohort)");
+    job.set("data", "cohort", std::filesystem::absolute(cohort).string(), "resolved");
+    SearchSpace::from_job(job);
+    return job;
+  };
+  if (resume.empty()) {
+    if (!has_job) throw UsageError("search: --job FILE is required (or --resume RUN_DIR)");
+    if (run_dir.empty()) throw UsageError("search: --run-dir is required");
+    const RunDir dir{run_dir};
+    if (std::filesystem::exists(dir.checkpoint())) {
+      throw Error("run directory '" + run_dir +
+                  "' already holds a search (search.h5); continue it with --resume " + run_dir);
+    }
+    const Job job = given_job();
+    dir.create();
+    std::ofstream(dir.job()) << job.to_ini();
+    return {job.to_ini(), run_dir};
+  }
+  const RunDir dir{resume};
+  const SearchState state = load_search(dir.checkpoint());
+  if (!has_job) return {state.job, resume};
+  const Job job = given_job();
+  if (const auto diff = first_job_difference(state.job, job.to_ini()); !diff.empty()) {
+    throw Error("search checkpoint '" + dir.checkpoint() + "' belongs to another job: " + diff);
+  }
+  return {job.to_ini(), resume};
+}
+
+}  // namespace
+
+int run_search(const std::vector<std::string>& args) {
+  CommandLine cl(
+      "search --job FILE --run-dir DIR [options] | search --resume DIR [--job FILE]",
+      "Searches the job's [space] with its [search] settings. Run it under mpirun or srun:\n"
+      "rank 0 schedules students to every rank (itself included) and runs the controller.\n"
+      "The run directory holds job.ini, search.h5 (the checkpoint, written after every\n"
+      "student), students.csv, argmax.csv, policy.csv, argmax/ model files and logs/.\n"
+      "SIGTERM or the [search] preemption_signal (SIGUSR2) stops every rank at its next\n"
+      "batch with a checkpoint and exit status 99; --resume DIR continues exactly.",
+      true);
+  std::string run_dir, resume, data;
+  int threads = 0;
+  cl.options().add_options()("run-dir", po::value(&run_dir), "run directory of a new search")(
+      "resume", po::value(&resume), "continue the search in this run directory")(
+      "data", po::value(&data), "cohort file (overrides [data] cohort)")(
+      "threads", po::value(&threads)->default_value(0),
+      "intra-op threads per rank (0: SLURM_CPUS_PER_TASK, else cores / ranks per node)");
+  if (!cl.parse(args)) return 0;
+  const World world;
+
+  // Every rank learns the job from rank 0, then loads what training needs; any rank's problem
+  // stops all of them together, before the first message of the search.
+  // Only rank 0 reports an agreed error; the others leave quietly with the same status.
+  Start start;
+  std::string error;
+  bool usage = false;
+  if (world.rank() == 0) {
+    try {
+      start = prepare(cl, run_dir, resume, data);
+    } catch (const UsageError& e) {
+      error = e.what();
+      usage = true;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  if (const auto agreed = world.agree(error); !agreed.empty()) {
+    if (world.rank() != 0) return 1;
+    if (usage) throw UsageError(agreed);
+    throw Error(agreed);
+  }
+  start.job = world.broadcast(start.job);
+  start.run_dir = world.broadcast(start.run_dir);
+  const RunDir dir{start.run_dir};
+  const Job job = Job::parse(start.job, dir.job());
+  const SearchSpace space = SearchSpace::from_job(job);
+
+  std::unique_ptr<PluginRegistry> plugins;
+  std::unique_ptr<Cohort> cohort;
+  std::unique_ptr<FeatureSet> features;
+  error.clear();
+  try {
+    add_log_file(dir.log(world.rank()));
+    const int n = threads_per_rank(threads);
+    torch::set_num_threads(n);
+    plugins = std::make_unique<PluginRegistry>(cl.plugins());
+    cohort = std::make_unique<Cohort>(read_cohort(job.get("data", "cohort")));
+    features = std::make_unique<FeatureSet>(*plugins, job.get_list("data", "features"),
+                                            find_layout(cohort->layout));
+    spdlog::info("rank {} of {}: cpu, {} threads, cohort {} ({} recordings)", world.rank(),
+                 world.size(), n, job.get("data", "cohort"), cohort->size());
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (const auto agreed = world.agree(error); !agreed.empty()) {
+    if (world.rank() != 0) return 1;
+    throw Error(agreed);
+  }
+
+  install_stop_handlers(signal_number(job.get("search", "preemption_signal")));
+  const StudentRunner runner(job, space, *plugins, *cohort, *features, world.rank());
+  if (world.rank() != 0) return serve(world, runner);
+
+  LocalWorker local(runner);
+  Scheduler scheduler(world, local);
+  try {
+    SearchState state;
+    if (resume.empty()) {
+      state.job = start.job;
+      state.space = space.describe();
+    } else {
+      state = load_search(dir.checkpoint());
+      recover_after_crash(state);
+      spdlog::info("resuming {}: iteration {}, {} students recorded", dir.root, state.iteration + 1,
+                   state.students.size());
+    }
+    ++state.runs;
+    if (state.finished) {
+      spdlog::info("{}: the search has already finished ({})", dir.root, state.stop_reason);
+      scheduler.quit(0);
+      return 0;
+    }
+    SearchDriver driver(job, space, dir, state, scheduler);
+    const bool finished = driver.run();
+    if (!finished) {
+      spdlog::warn("stopped on request; checkpoint {}; continue with cpnas search --resume {}",
+                   dir.checkpoint(), dir.root);
+    }
+    const int status = finished ? 0 : kExitInterrupted;
+    scheduler.quit(status);
+    return status;
+  } catch (...) {
+    scheduler.abort();
+    scheduler.quit(1);
+    throw;
+  }
+}
+
+}  // namespace cpnas::cli

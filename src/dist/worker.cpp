@@ -1,0 +1,181 @@
+#include "dist/worker.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "io/model_file.hpp"
+#include "model/profile.hpp"
+#include "model/student.hpp"
+#include "train/stop.hpp"
+#include "train/trainer.hpp"
+
+namespace cpnas {
+
+StudentRunner::StudentRunner(const Job& job, const SearchSpace& space,
+                             const PluginRegistry& plugins, const Cohort& cohort,
+                             const FeatureSet& features, int rank)
+    : job_(job),
+      space_(space),
+      plugins_(plugins),
+      cohort_(cohort),
+      features_(features),
+      rank_(rank) {}
+
+Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_batch) const {
+  const auto start = std::chrono::steady_clock::now();
+  Outcome o;
+  o.argmax = task.argmax;
+  o.id = task.id;
+  StudentRecord& r = o.record;
+  r.rank = rank_;
+  const std::string what = task.argmax ? fmt::format("argmax of update {}", task.id)
+                                       : fmt::format("student {}", task.id);
+  try {
+    Job job = space_.apply(job_, task.actions);
+    job.set("train", "epochs", std::to_string(task.epochs), "search");
+    job.set("train", "seed", std::to_string(task.seed & 0xffffffffu), "search");
+    TrainOptions options = train_options_from_job(job);
+    Student student = student_from_job(job, plugins_, options.seed);
+    const ModelProfile profile = profile_student(*student, cohort_.joints);
+    r.params = profile.params;
+    r.macs = profile.macs;
+    if (task.argmax) {
+      // The long training checkpoints like `cpnas train`, so a resumed search continues it.
+      options.checkpoint = task.model + ".ckpt.h5";
+      options.resume = std::filesystem::exists(options.checkpoint);
+      options.job = job.to_ini();
+    }
+    TrainObserver observer;
+    if (on_batch) observer.batch = [&](int64_t, int64_t, int64_t, double) { on_batch(); };
+    const TrainResult result =
+        train_student(*student, hyper_from_job(job), cohort_, features_, options, observer);
+    o.interrupted = result.interrupted;
+    r.status = status_name(result.status);
+    r.message = result.message;
+    r.epochs = result.epochs;
+    if (result.best_epoch > 0) {
+      // -1 marks a rate that is undefined (no CP infant in the split): JSON has no NaN.
+      auto defined = [](double x) { return std::isnan(x) ? -1.0 : x; };
+      r.val_auc = defined(result.best_val_auc);
+      r.val_accuracy = defined(result.best_val.subject.accuracy);
+      r.val_sensitivity = defined(result.best_val.subject.sensitivity);
+      r.val_specificity = defined(result.best_val.subject.specificity);
+    }
+    if (task.argmax && result.status == TrainStatus::ok && !result.interrupted) {
+      ModelRecord record;
+      record.epochs = result.epochs;
+      record.best_epoch = result.best_epoch;
+      record.best_val_auc = result.best_val_auc;
+      record.seed = options.seed;
+      save_model(task.model, *student, job, record);
+      std::filesystem::remove(options.checkpoint);
+    }
+  } catch (const std::exception& e) {
+    r.status = "failed";
+    r.message = e.what();
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (o.interrupted) {
+    spdlog::info("{} stopped on request after {:.1f} s", what, r.seconds);
+  } else if (r.status == "ok") {
+    spdlog::info("{}: validation subject AUC {:.3f}, {} epochs, {:.1f} s", what, r.val_auc,
+                 r.epochs, r.seconds);
+  } else {
+    spdlog::warn("{} {}: {}", what, r.status, r.message);
+  }
+  return o;
+}
+
+LocalWorker::LocalWorker(const StudentRunner& runner)
+    : runner_(runner), thread_([this] { loop(); }) {}
+
+LocalWorker::~LocalWorker() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    quit_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+bool LocalWorker::busy() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return busy_;
+}
+
+void LocalWorker::submit(const Task& task) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    task_ = task;
+    busy_ = true;
+  }
+  wake_.notify_all();
+}
+
+std::optional<Outcome> LocalWorker::take() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!outcome_) return std::nullopt;
+  auto out = std::move(outcome_);
+  outcome_.reset();
+  busy_ = false;
+  return out;
+}
+
+void LocalWorker::loop() {
+  while (true) {
+    Task task;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return quit_ || task_.has_value(); });
+      if (quit_) return;
+      task = *task_;
+      task_.reset();
+    }
+    Outcome outcome = runner_.run(task);
+    std::lock_guard<std::mutex> lock(mutex_);
+    outcome_ = std::move(outcome);
+  }
+}
+
+int serve(const World& world, const StudentRunner& runner) {
+  bool told = false;
+  auto tell_stop = [&] {
+    if (told || !stop_requested()) return;
+    world.send(0, Tag::notice, "stop");
+    told = true;
+  };
+  while (true) {
+    auto m = world.poll(0);
+    if (!m) {
+      tell_stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    switch (m->tag) {
+      case Tag::task: {
+        const Task task = nlohmann::json::parse(m->body).get<Task>();
+        const Outcome outcome = runner.run(task, [&] {
+          if (world.poll(0, Tag::abort)) request_stop();
+        });
+        // A stop on this rank interrupted the student: rank 0 learns it from the outcome.
+        told = told || outcome.interrupted;
+        world.send(0, Tag::result, nlohmann::json(outcome).dump());
+        break;
+      }
+      case Tag::abort:
+        request_stop();
+        told = true;
+        break;
+      case Tag::quit:
+        return std::stoi(m->body);
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace cpnas

@@ -1,0 +1,102 @@
+#include "dist/world.hpp"
+
+#include <mpi.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "error.hpp"
+#include "io/log.hpp"
+
+namespace cpnas {
+namespace {
+
+void check(int code, const char* what) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw Error(std::string("MPI ") + what + ": " + std::string(text, length));
+}
+
+int env_int(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  return value ? std::atoi(value) : fallback;
+}
+
+}  // namespace
+
+World::World() {
+  if (launcher_rank() < 0) return;
+  int provided = 0;
+  check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "init");
+  mpi_ = true;
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  local_rank_ = env_int("OMPI_COMM_WORLD_LOCAL_RANK", env_int("SLURM_LOCALID", 0));
+}
+
+World::~World() {
+  if (mpi_) MPI_Finalize();
+}
+
+void World::send(int dest, Tag tag, const std::string& body) const {
+  check(MPI_Send(body.data(), static_cast<int>(body.size()), MPI_CHAR, dest, static_cast<int>(tag),
+                 MPI_COMM_WORLD),
+        "send");
+}
+
+std::optional<Message> World::poll(int source, std::optional<Tag> tag) const {
+  if (!mpi_) return std::nullopt;
+  int flag = 0;
+  MPI_Status status;
+  check(MPI_Iprobe(source < 0 ? MPI_ANY_SOURCE : source, tag ? static_cast<int>(*tag) : MPI_ANY_TAG,
+                   MPI_COMM_WORLD, &flag, &status),
+        "probe");
+  if (!flag) return std::nullopt;
+  int count = 0;
+  MPI_Get_count(&status, MPI_CHAR, &count);
+  Message m;
+  m.source = status.MPI_SOURCE;
+  m.tag = static_cast<Tag>(status.MPI_TAG);
+  m.body.resize(static_cast<std::size_t>(count));
+  check(MPI_Recv(m.body.data(), count, MPI_CHAR, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE),
+        "receive");
+  return m;
+}
+
+Message World::wait(int source, std::optional<Tag> tag) const {
+  if (!mpi_) throw Error("waiting for a message in a world of one process");
+  // MPI_Recv would spin on a core that the rank's own training needs.
+  while (true) {
+    if (auto m = poll(source, tag)) return *m;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::string World::broadcast(const std::string& text) const {
+  return mpi_ ? broadcast_from(0, text) : text;
+}
+
+std::string World::broadcast_from(int root, const std::string& text) const {
+  long long size = static_cast<long long>(text.size());
+  check(MPI_Bcast(&size, 1, MPI_LONG_LONG, root, MPI_COMM_WORLD), "broadcast");
+  std::string out = rank_ == root ? text : std::string(static_cast<std::size_t>(size), '\0');
+  check(MPI_Bcast(out.data(), static_cast<int>(size), MPI_CHAR, root, MPI_COMM_WORLD), "broadcast");
+  return out;
+}
+
+std::string World::agree(const std::string& error) const {
+  if (!mpi_) return error;
+  int mine = error.empty() ? size_ : rank_, first = size_;
+  check(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "allreduce");
+  if (first == size_) return "";
+  const std::string out = broadcast_from(first, error);
+  return first == rank_ ? out : "rank " + std::to_string(first) + ": " + out;
+}
+
+}  // namespace cpnas

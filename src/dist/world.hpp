@@ -1,0 +1,54 @@
+#pragma once
+// The MPI world of a job. Only one thread per process calls MPI (rank 0's scheduler, every other
+// rank's worker loop), so MPI is initialised with MPI_THREAD_FUNNELED. A process that no launcher
+// started (no mpirun/srun environment) runs as a world of one without initialising MPI, so
+// `cpnas search` works on a laptop as it does in a job.
+
+#include <optional>
+#include <string>
+
+namespace cpnas {
+
+/// Message tags between rank 0 and the workers.
+enum class Tag : int { task = 1, result = 2, abort = 3, quit = 4, notice = 5 };
+
+struct Message {
+  int source = -1;
+  Tag tag = Tag::task;
+  std::string body;
+};
+
+class World {
+ public:
+  /// Initialises MPI when the process was launched as part of a job.
+  World();
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  bool mpi() const { return mpi_; }
+  /// Rank among the processes of this node (for GPU assignment).
+  int local_rank() const { return local_rank_; }
+
+  void send(int dest, Tag tag, const std::string& body) const;
+  /// A waiting message from `source` (any when -1) with `tag` (any when empty), without blocking.
+  std::optional<Message> poll(int source = -1, std::optional<Tag> tag = std::nullopt) const;
+  /// Waits for a message, sleeping between polls so that waiting costs no CPU core.
+  Message wait(int source = -1, std::optional<Tag> tag = std::nullopt) const;
+
+  /// Rank 0's string on every rank (collective).
+  std::string broadcast(const std::string& text) const;
+  /// Collective agreement on failure: every rank passes its error (empty when fine) and gets
+  /// the lowest failing rank's error, so all ranks throw together or go on together.
+  std::string agree(const std::string& error) const;
+
+ private:
+  std::string broadcast_from(int root, const std::string& text) const;
+
+  bool mpi_ = false;
+  int rank_ = 0, size_ = 1, local_rank_ = 0;
+};
+
+}  // namespace cpnas

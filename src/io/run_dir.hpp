@@ -1,0 +1,37 @@
+#pragma once
+// The files of a search's run directory that people read: students.csv, argmax.csv and
+// policy.csv, rewritten from the search state (atomically) so each finished student appears
+// exactly once whatever crashed in between.
+
+#include <string>
+
+#include "search/history.hpp"
+#include "search/space.hpp"
+
+namespace cpnas {
+
+/// Paths inside a run directory.
+struct RunDir {
+  std::string root;
+  std::string job() const { return root + "/job.ini"; }
+  std::string checkpoint() const { return root + "/search.h5"; }
+  std::string students() const { return root + "/students.csv"; }
+  std::string argmax_csv() const { return root + "/argmax.csv"; }
+  std::string policy() const { return root + "/policy.csv"; }
+  std::string log(int rank) const { return root + "/logs/rank-" + std::to_string(rank) + ".log"; }
+  std::string argmax_model(int64_t update) const {
+    return root + "/argmax/update-" + std::to_string(update) + ".h5";
+  }
+  /// Creates the directory and its argmax/ and logs/ folders.
+  void create() const;
+};
+
+/// students.csv (finished students, by id): id, iteration, status, val_auc, epochs, seconds,
+/// rank, attempts, val_accuracy, val_sensitivity, val_specificity, params, macs, one column per
+/// searched key, message. argmax.csv: the same for the argmax trainings, with the model file.
+void write_student_tables(const RunDir& dir, const SearchState& state, const SearchSpace& space);
+
+/// policy.csv: update, key, choice, probability (update 0 is the policy before any update).
+void write_policy(const RunDir& dir, const SearchState& state, const SearchSpace& space);
+
+}  // namespace cpnas

@@ -1,0 +1,53 @@
+#pragma once
+// What a search has done: every student and argmax training with its outcome, the controller and
+// replay state, the policy after every update. Everything a resume needs, as one value.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "search/space.hpp"
+
+namespace cpnas {
+
+/// A student of an iteration, or the long training of an iteration's argmax student.
+struct StudentRecord {
+  int64_t id = 0;  ///< student id; for an argmax training, the update's number (from 1)
+  int64_t iteration = 0;
+  Actions actions;
+  std::string status = "pending";  ///< pending | running | ok | failed | diverged
+  std::string message;             ///< why it failed or diverged
+  double val_auc = -1, val_accuracy = -1, val_sensitivity = -1, val_specificity = -1;
+  int64_t epochs = 0, params = 0, macs = 0;
+  double seconds = 0;
+  int rank = -1;
+  int attempts = 0;  ///< times handed to a worker
+  int crashes = 0;   ///< times it was in flight when the search died without a checkpoint
+  bool finished() const { return status == "ok" || status == "failed" || status == "diverged"; }
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StudentRecord, id, iteration, actions, status, message, val_auc,
+                                   val_accuracy, val_sensitivity, val_specificity, epochs, params,
+                                   macs, seconds, rank, attempts, crashes)
+
+struct SearchState {
+  std::string job;    ///< the resolved job (INI)
+  std::string space;  ///< SearchSpace::describe()
+  int64_t iteration = 0;
+  /// Why the search stops sampling (empty while it runs); finished when nothing is left to train.
+  std::string stop_reason;
+  bool finished = false;
+  double seconds = 0;  ///< wall time over every run of the search
+  int64_t runs = 0;    ///< starts plus resumes
+  nlohmann::json controller, replay;
+  std::vector<StudentRecord> students, argmax;
+  /// Policy probabilities before the first update and after each: [update][key][choice].
+  std::vector<std::vector<std::vector<double>>> policy;
+};
+
+// job and space are stored beside the state in search.h5, to compare before parsing it.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SearchState, iteration, stop_reason, finished, seconds, runs,
+                                   controller, replay, students, argmax, policy)
+
+}  // namespace cpnas
