@@ -1,9 +1,6 @@
 // Runs the built `cpnas` executable as a user would.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -13,23 +10,14 @@
 #include "io/h5.hpp"
 #include "io/model_file.hpp"
 #include "plugin/loader.hpp"
+#include "run_command.hpp"
 
 namespace {
 
-struct Result {
-  int status;
-  std::string out;
-};
+using Result = CommandResult;
 
 Result run(const std::string& args, const std::string& redirect = "2>&1") {
-  const std::string command = std::string(CPNAS_EXE) + " " + args + " " + redirect;
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return run_command(std::string(CPNAS_EXE) + " " + args + " " + redirect);
 }
 
 const std::string kPlugins = CPNAS_TEST_PLUGIN_DIR;

@@ -1,0 +1,295 @@
+// A tiny search under mpirun, as users run it: the same students.csv, argmax.csv and policy.csv
+// on 1, 2 and 3 ranks; after a pre-emption signal or SIGKILL and --resume; with students that
+// throw or diverge in the space.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "io/search_file.hpp"
+#include "run_command.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kExe = CPNAS_EXE;
+
+const char* kJob = R"([data]
+features = position
+[arch]
+init_channels = 4
+input_blocks = 1
+input_depth = 1
+input_stride = 2
+main_blocks = 1
+main_depth = 1
+main_stride = 2
+[hyper]
+batch_size = 16
+[train]
+warmup_epochs = 0
+validate_every = 1
+early_stop_epoch = 0
+[space]
+activation = relu,swish
+block = basic,sep
+lr = 0.005,0.001
+[search]
+warmup_rollouts = 4
+rollouts = 3
+max_iterations = 2
+student_epochs = 1
+argmax_epochs = 1
+controller_lr = 0.1
+)";
+
+std::string dir() {
+  return testing::TempDir() + "cpnas_mpi_search";
+}
+
+std::string search(int ranks, const std::string& run, const std::string& extra = "") {
+  const std::string launcher = ranks > 0 ? "mpirun -n " + std::to_string(ranks) + " " : "";
+  return launcher + kExe + " search --job " + dir() + "/job.ini --data " + dir() +
+         "/cohort.h5 --run-dir " + run + " --threads 1 --log-level warn " + extra;
+}
+
+std::string resume(int ranks, const std::string& run) {
+  return "mpirun -n " + std::to_string(ranks) + " " + kExe + " search --resume " + run +
+         " --threads 1 --log-level warn";
+}
+
+// A CSV without the columns that depend on timing and placement (seconds, rank, attempts).
+std::string stable_columns(const std::string& path, const std::string& run) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  std::string line, out;
+  while (std::getline(in, line)) {
+    std::stringstream cells(line);
+    std::string cell;
+    for (int column = 0; std::getline(cells, cell, ','); ++column) {
+      if (column >= 5 && column <= 7) continue;
+      if (cell.rfind(run, 0) == 0) cell = cell.substr(run.size());
+      out += cell + ",";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string results(const std::string& run) {
+  return stable_columns(run + "/students.csv", run) + stable_columns(run + "/argmax.csv", run) +
+         stable_columns(run + "/policy.csv", run);
+}
+
+int finished_students(const std::string& run) {
+  std::ifstream in(run + "/students.csv");
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  return lines - 1;
+}
+
+// Starts `command` in the background; its process is the launcher itself (exec).
+pid_t start(const std::string& command, const std::string& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string line = "exec " + command + " > " + log + " 2>&1";
+    execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_status(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void wait_for_students(const std::string& run, int n) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (finished_students(run) < n && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GE(finished_students(run), n) << "the search did not get far enough";
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::string fresh(const std::string& run) {
+  fs::remove_all(run);
+  return run;
+}
+
+class SearchMpi : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+    // Every test runs in a process of its own: the cohort and the 1-rank baseline are made once
+    // per build of cpnas and job, and reused by the others.
+    const std::string stamp =
+        std::to_string(fs::last_write_time(kExe).time_since_epoch().count()) + "\n" + kJob;
+    if (read_file(dir() + "/stamp") == stamp) {
+      baseline_ = new std::string(results(dir() + "/baseline"));
+      return;
+    }
+    fs::remove_all(dir());
+    fs::create_directories(dir());
+    std::ofstream(dir() + "/job.ini") << kJob;
+    const auto synth = run_command(kExe + " synth --out " + dir() +
+                                   "/cohort.h5 --infants 16 --seconds 10 --cp-fraction 0.4 "
+                                   "--log-level warn 2>&1");
+    ASSERT_EQ(synth.status, 0) << synth.out;
+    const auto r = run_command(search(1, dir() + "/baseline") + " 2>&1");
+    ASSERT_EQ(r.status, 0) << r.out;
+    baseline_ = new std::string(results(dir() + "/baseline"));
+    std::ofstream(dir() + "/stamp") << stamp;
+  }
+  static void TearDownTestSuite() { delete baseline_; }
+  static std::string* baseline_;
+};
+std::string* SearchMpi::baseline_ = nullptr;
+
+}  // namespace
+
+TEST_F(SearchMpi, BaselineIsCompleteAndFinished) {
+  const std::string run = dir() + "/baseline";
+  EXPECT_EQ(finished_students(run), 4 + 3);
+  const cpnas::SearchState state = cpnas::load_search(run + "/search.h5");
+  EXPECT_TRUE(state.finished);
+  EXPECT_EQ(state.stop_reason, "2 iterations done");
+  EXPECT_EQ(state.policy.size(), 3u);  // before the first update and after each of two
+  ASSERT_EQ(state.argmax.size(), 2u);
+  for (const auto& a : state.argmax) {
+    EXPECT_EQ(a.status, "ok");
+    EXPECT_TRUE(fs::exists(run + "/argmax/update-" + std::to_string(a.id) + ".h5"));
+  }
+  EXPECT_TRUE(fs::exists(run + "/logs/rank-0.log"));
+  EXPECT_TRUE(fs::exists(run + "/job.ini"));
+}
+
+TEST_F(SearchMpi, SameResultsOnTwoAndThreeRanks) {
+  for (int ranks : {2, 3}) {
+    const std::string run = fresh(dir() + "/ranks" + std::to_string(ranks));
+    const auto r = run_command(search(ranks, run) + " 2>&1");
+    ASSERT_EQ(r.status, 0) << r.out;
+    EXPECT_EQ(results(run), *baseline_) << ranks << " ranks";
+    EXPECT_TRUE(fs::exists(run + "/logs/rank-" + std::to_string(ranks - 1) + ".log"));
+  }
+}
+
+TEST_F(SearchMpi, PreemptionSignalStopsWithStatus99AndResumeGivesTheSameResult) {
+  const std::string run = fresh(dir() + "/preempted");
+  const pid_t pid = start(search(2, run), dir() + "/preempted.out");
+  wait_for_students(run, 2);
+  kill(pid, SIGUSR2);  // mpirun passes it on to every rank, as SLURM's --signal does
+  EXPECT_EQ(wait_status(pid), 99) << read_file(dir() + "/preempted.out");
+  EXPECT_FALSE(cpnas::load_search(run + "/search.h5").finished);
+  const auto r = run_command(resume(2, run) + " 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(results(run), *baseline_);
+  EXPECT_EQ(cpnas::load_search(run + "/search.h5").runs, 2);
+  EXPECT_NE(read_file(run + "/logs/rank-0.log").find("stopped on request"), std::string::npos);
+}
+
+TEST_F(SearchMpi, SigtermOfAProcessWithoutLauncherStopsWith99) {
+  const std::string run = fresh(dir() + "/terminated");
+  const pid_t pid = start(search(0, run), dir() + "/terminated.out");
+  wait_for_students(run, 3);
+  kill(pid, SIGTERM);
+  EXPECT_EQ(wait_status(pid), 99) << read_file(dir() + "/terminated.out");
+  const auto r = run_command(resume(1, run) + " 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(results(run), *baseline_);
+}
+
+TEST_F(SearchMpi, SigkillOfAllRanksLosesNoFinishedStudentAndRetrainsInFlightOnes) {
+  const std::string run = fresh(dir() + "/killed");
+  const pid_t pid = start(search(2, run), dir() + "/killed.out");
+  wait_for_students(run, 3);
+  run_command("pkill -KILL -f 'run-dir " + run + " '");
+  wait_status(pid);
+  const cpnas::SearchState before = cpnas::load_search(run + "/search.h5");
+  int finished = 0, in_flight = 0;
+  for (const auto& s : before.students) {
+    finished += s.finished();
+    in_flight += s.status == "running";
+  }
+  for (const auto& a : before.argmax) in_flight += a.status == "running";
+  EXPECT_GE(finished, 3);
+  EXPECT_GE(in_flight, 1) << "SIGKILL should catch a student in flight";
+  const auto r = run_command(resume(2, run) + " 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(results(run), *baseline_);
+  const cpnas::SearchState after = cpnas::load_search(run + "/search.h5");
+  for (std::size_t i = 0; i < after.students.size(); ++i) {
+    EXPECT_EQ(after.students[i].id, static_cast<int64_t>(i));  // each id exactly once
+    if (i < before.students.size() && before.students[i].finished()) {
+      EXPECT_EQ(after.students[i].attempts, before.students[i].attempts) << "retrained " << i;
+    }
+  }
+}
+
+TEST_F(SearchMpi, StudentsThatThrowOrDivergeAreRecordedAndTheSearchCompletes) {
+  const std::string run = fresh(dir() + "/faulty");
+  const auto r = run_command(search(2, run,
+                                    "--plugin-path " + std::string(CPNAS_TEST_PLUGIN_DIR) +
+                                        "/tp_faulty --space.block=basic,test_throw,test_nan "
+                                        "--search.warmup_rollouts=8") +
+                             " 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const cpnas::SearchState state = cpnas::load_search(run + "/search.h5");
+  EXPECT_TRUE(state.finished);
+  int failed = 0, diverged = 0, ok = 0;
+  for (const auto& s : state.students) {
+    failed += s.status == "failed";
+    diverged += s.status == "diverged";
+    ok += s.status == "ok";
+    if (s.status == "failed") {
+      EXPECT_NE(s.message.find("test_throw: deliberate failure"), std::string::npos) << s.message;
+    }
+  }
+  EXPECT_GE(failed, 1);
+  EXPECT_GE(diverged, 1);
+  EXPECT_GE(ok, 1);
+  const std::string csv = read_file(run + "/students.csv");
+  EXPECT_NE(csv.find(",failed,"), std::string::npos);
+  EXPECT_NE(csv.find(",diverged,"), std::string::npos);
+}
+
+TEST_F(SearchMpi, ForeignOrDamagedCheckpointsAndReusedRunDirectoriesAreRefused) {
+  const std::string base = dir() + "/baseline";
+  auto r = run_command(search(0, base) + " 2>&1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "cpnas: error: run directory '" + base +
+                       "' already holds a search (search.h5); continue it with --resume " + base +
+                       "\n");
+
+  r = run_command(kExe + " search --resume " + base + " --job " + dir() + "/job.ini --data " +
+                  dir() + "/cohort.h5 --space.lr=0.1,0.01 2>&1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "cpnas: error: search checkpoint '" + base +
+                       "/search.h5' belongs to another job: [space] lr is '0.005,0.001' in the "
+                       "checkpoint and '0.1,0.01' in the job\n");
+
+  const std::string damaged = fresh(dir() + "/damaged");
+  fs::create_directories(damaged);
+  std::ofstream(damaged + "/search.h5") << "this is not HDF5";
+  r = run_command(resume(2, damaged) + " 2>&1");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("cpnas: error: search checkpoint '" + damaged + "/search.h5'"),
+            std::string::npos)
+      << r.out;
+}
