@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds cpnas, then runs what cpnas does so far on its embedded defaults:
-# a small synthetic cohort, the features of its test split, the published network's size, and
-# the data loader's speed. Grows into the quickstart search (2 MPI ranks) once the search lands.
+# Installs dependencies, builds cpnas, then runs the main job on its embedded default: a small
+# synthetic cohort and a short search (jobs/quickstart.ini) on 2 MPI ranks, then evaluates the
+# last argmax student on the cohort's test split. A few minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -10,15 +10,18 @@ bash scripts/build.sh
 cpnas=${CPNAS_BUILD_DIR:-build}/cpnas
 run=${CPNAS_QUICKSTART_DIR:-run/quickstart}
 mkdir -p "$run"
+rm -rf "$run/search"
 
 echo "== cpnas plugins"
 "$cpnas" plugins
-echo "== cpnas synth: 60 synthetic infants, 20 s each"
-"$cpnas" synth --out "$run/cohort.h5" --infants 60 --seconds 20
-echo "== cpnas features: evaluation windows of the test split"
-"$cpnas" features --data "$run/cohort.h5" --split test --out "$run/test_features.h5"
-echo "== cpnas profile: the published best network"
-"$cpnas" profile --job jobs/paper-best.ini | tail -3
-echo "== cpnas bench data: augmented training batches, all four features"
-"$cpnas" bench data --data "$run/cohort.h5" --steps 20
+echo "== cpnas synth: 30 synthetic infants, 10 s each"
+"$cpnas" synth --out "$run/cohort.h5" --infants 30 --seconds 10 --cp-fraction 0.3
+echo "== cpnas search: jobs/quickstart.ini on 2 MPI ranks (1 thread each)"
+mpirun -n 2 "$cpnas" search --job jobs/quickstart.ini --data "$run/cohort.h5" \
+  --run-dir "$run/search" --threads 1
+echo "== students ($run/search/students.csv)"
+column -s, -t < "$run/search/students.csv" | cut -c1-150
+last=$(ls -v "$run"/search/argmax/update-*.h5 | tail -1)
+echo "== cpnas evaluate: $last on the test split"
+"$cpnas" evaluate --model "$last" --data "$run/cohort.h5" --split test | head -20
 echo "quickstart: done (files in $run)"
