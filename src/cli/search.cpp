@@ -1,16 +1,15 @@
 // cpnas search: the architecture search as an MPI job (rank 0 schedules, every rank trains).
 
 #include <csignal>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "data/layout.hpp"
+#include "dist/allocation.hpp"
 #include "dist/scheduler.hpp"
 #include "dist/worker.hpp"
 #include "dist/world.hpp"
@@ -30,21 +29,6 @@ int signal_number(const std::string& name) {
   if (name == "INT") return SIGINT;
   if (name == "HUP") return SIGHUP;
   return SIGXCPU;
-}
-
-// Threads per rank: --threads, else the allocation's CPUs per task, else this node's cores
-// shared among its ranks.
-int threads_per_rank(int option) {
-  if (option > 0) return option;
-  if (const char* cpus = std::getenv("SLURM_CPUS_PER_TASK")) return std::max(1, std::atoi(cpus));
-  int local = 1;
-  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"}) {
-    if (const char* v = std::getenv(name)) {
-      local = std::max(1, std::atoi(v));
-      break;
-    }
-  }
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local);
 }
 
 struct Start {
@@ -143,7 +127,9 @@ int run_search(const std::vector<std::string>& args) {
   error.clear();
   try {
     add_log_file(dir.log(world.rank()));
-    const int n = threads_per_rank(threads);
+    const Allocation allocation = Allocation::from_environment();
+    spdlog::info("allocation: {}", allocation.describe());
+    const int n = allocation.threads(threads);
     torch::set_num_threads(n);
     plugins = std::make_unique<PluginRegistry>(cl.plugins());
     cohort = std::make_unique<Cohort>(read_cohort(job.get("data", "cohort")));

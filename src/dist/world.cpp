@@ -3,10 +3,10 @@
 #include <mpi.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <thread>
 #include <vector>
 
+#include "dist/allocation.hpp"
 #include "error.hpp"
 #include "io/log.hpp"
 
@@ -21,11 +21,6 @@ void check(int code, const char* what) {
   throw Error(std::string("MPI ") + what + ": " + std::string(text, length));
 }
 
-int env_int(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  return value ? std::atoi(value) : fallback;
-}
-
 }  // namespace
 
 World::World() {
@@ -36,7 +31,7 @@ World::World() {
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
-  local_rank_ = env_int("OMPI_COMM_WORLD_LOCAL_RANK", env_int("SLURM_LOCALID", 0));
+  local_rank_ = Allocation::from_environment().local_task;
 }
 
 World::~World() {

@@ -1,0 +1,27 @@
+#pragma once
+// What the batch system or launcher gave this process: job, task, node-local rank, CPUs, GPUs.
+// Read from SLURM_* under sbatch/srun and from Open MPI's variables under plain mpirun.
+
+#include <string>
+
+namespace cpnas {
+
+struct Allocation {
+  std::string slurm_job;     ///< SLURM_JOB_ID (with the array task, if any); empty outside SLURM
+  int task = -1;             ///< SLURM_PROCID or OMPI_COMM_WORLD_RANK; -1 without a launcher
+  int local_task = 0;        ///< SLURM_LOCALID or OMPI_COMM_WORLD_LOCAL_RANK
+  int tasks_on_node = 1;     ///< OMPI_COMM_WORLD_LOCAL_SIZE or SLURM_NTASKS_PER_NODE
+  int cpus_per_task = 0;     ///< SLURM_CPUS_PER_TASK; 0 when not given
+  std::string visible_gpus;  ///< CUDA_VISIBLE_DEVICES; empty when unset
+
+  static Allocation from_environment();
+
+  /// Intra-op threads per rank: `option` when > 0, else cpus_per_task, else this node's cores
+  /// shared among its ranks.
+  int threads(int option) const;
+
+  /// One line for the log.
+  std::string describe() const;
+};
+
+}  // namespace cpnas

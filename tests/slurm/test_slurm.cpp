@@ -1,0 +1,195 @@
+// slurm/search.sbatch on a real single-node cluster (munged, slurmctld, slurmd started by
+// cluster.sh in a temporary state directory and stopped at the end, also on failure).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "io/search_file.hpp"
+#include "run_command.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kWork = testing::TempDir() + "cpnas_slurm";
+const std::string kSource = CPNAS_SOURCE_DIR;
+
+const char* kJob = R"([data]
+features = position
+[arch]
+init_channels = 4
+input_blocks = 1
+input_depth = 1
+input_stride = 2
+main_blocks = 1
+main_depth = 1
+main_stride = 2
+[hyper]
+batch_size = 16
+[train]
+warmup_epochs = 0
+validate_every = 1
+early_stop_epoch = 0
+[space]
+activation = relu,swish
+block = basic,sep
+lr = 0.005,0.001
+[search]
+warmup_rollouts = 4
+rollouts = 3
+max_iterations = 2
+student_epochs = 1
+argmax_epochs = 1
+controller_lr = 0.1
+)";
+
+CommandResult sh(const std::string& command) {
+  return run_command("(" + command + ") 2>&1");
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A field of `scontrol show job`, e.g. JobState or Restarts.
+std::string job_field(const std::string& id, const std::string& field) {
+  const auto r = sh("scontrol show job " + id);
+  const auto at = r.out.find(" " + field + "=");
+  if (at == std::string::npos) return "";
+  const auto start = at + field.size() + 2;
+  return r.out.substr(start, r.out.find_first_of(" \n", start) - start);
+}
+
+// Submits from the source tree (so the scripts find slurm/ and build/) with `sbatch_options`.
+std::string submit(const std::string& script, const std::string& options, const std::string& args) {
+  const auto r = sh("cd " + kSource + " && CPNAS=" + CPNAS_EXE + " sbatch --parsable " + options +
+                    " slurm/" + script + " " + args);
+  EXPECT_EQ(r.status, 0) << r.out;
+  return r.out.substr(0, r.out.find_first_of(";\n"));
+}
+
+// Waits for the job to end; a job that Slurm requeued (state PENDING after a requeue) is made
+// eligible at once instead of after Slurm's fixed delay for requeued jobs (about 2 minutes).
+std::string wait_for(const std::string& id) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string state = job_field(id, "JobState");
+    if (state == "COMPLETED" || state == "FAILED" || state == "CANCELLED" || state == "TIMEOUT" ||
+        state == "NODE_FAIL" || state == "OUT_OF_MEMORY")
+      return state;
+    if (state == "PENDING" && job_field(id, "Restarts") != "0") {
+      sh("scontrol update JobId=" + id + " StartTime=now");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return "still " + job_field(id, "JobState");
+}
+
+int finished_students(const std::string& run) {
+  std::ifstream in(run + "/students.csv");
+  int lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  return lines - 1;
+}
+
+class Slurm : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    fs::remove_all(kWork);
+    fs::create_directories(kWork);
+    setenv("SLURM_CONF", (kWork + "/cluster/slurm.conf").c_str(), 1);
+    const auto up = sh("bash " + kSource + "/tests/slurm/cluster.sh start " + kWork + "/cluster");
+    ASSERT_EQ(up.status, 0) << up.out;
+    std::ofstream(kWork + "/job.ini") << kJob;
+    const auto synth =
+        sh(std::string(CPNAS_EXE) + " synth --out " + kWork +
+           "/cohort.h5 --infants 16 --seconds 10 --cp-fraction 0.4 --log-level warn");
+    ASSERT_EQ(synth.status, 0) << synth.out;
+  }
+  static void TearDownTestSuite() {
+    sh("bash " + kSource + "/tests/slurm/cluster.sh stop " + kWork + "/cluster");
+  }
+
+  static std::string args(const std::string& run) {
+    return kWork + "/job.ini " + run + " --data " + kWork + "/cohort.h5 --threads 1";
+  }
+};
+
+}  // namespace
+
+TEST_F(Slurm, SearchJobCompletesWithEveryStudent) {
+  const std::string run = kWork + "/complete";
+  const std::string out = kWork + "/complete.out";
+  const std::string id =
+      submit("search.sbatch", "--ntasks=2 --cpus-per-task=1 --output=" + out, args(run));
+  ASSERT_EQ(wait_for(id), "COMPLETED") << read_file(out);
+  EXPECT_EQ(finished_students(run), 4 + 3);
+  const cpnas::SearchState state = cpnas::load_search(run + "/search.h5");
+  EXPECT_TRUE(state.finished);
+  EXPECT_EQ(state.argmax.size(), 2u);
+  const std::string log = read_file(out);
+  EXPECT_NE(log.find("2 tasks x 1 CPUs"), std::string::npos) << log;
+  EXPECT_NE(log.find("rank 1 of 2: cpu, 1 threads"), std::string::npos) << log;
+  EXPECT_NE(log.find("slurm job " + id), std::string::npos) << log;
+}
+
+TEST_F(Slurm, PreemptionSignalRequeuesTheJobWhichResumesAndCompletes) {
+  const std::string run = kWork + "/requeued";
+  const std::string out = kWork + "/requeued.out";
+  const std::string id =
+      submit("search.sbatch", "--ntasks=2 --cpus-per-task=1 --output=" + out, args(run));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (finished_students(run) < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_GE(finished_students(run), 2) << read_file(out);
+  const auto signal = sh("scancel --signal=USR2 --batch " + id);
+  ASSERT_EQ(signal.status, 0) << signal.out;
+  ASSERT_EQ(wait_for(id), "COMPLETED") << read_file(out);
+  EXPECT_EQ(job_field(id, "Restarts"), "1");
+  const std::string log = read_file(out);
+  EXPECT_NE(log.find("requeueing job " + id), std::string::npos) << log;
+  EXPECT_NE(log.find("search.h5 exists: resuming"), std::string::npos) << log;
+  EXPECT_NE(log.find("resuming " + run), std::string::npos) << log;
+  const cpnas::SearchState state = cpnas::load_search(run + "/search.h5");
+  EXPECT_TRUE(state.finished);
+  EXPECT_EQ(state.runs, 2);
+  std::set<std::string> ids;
+  std::ifstream csv(run + "/students.csv");
+  std::string line;
+  std::getline(csv, line);
+  while (std::getline(csv, line)) {
+    EXPECT_TRUE(ids.insert(line.substr(0, line.find(','))).second) << "twice: " << line;
+  }
+  EXPECT_EQ(ids.size(), 7u);
+}
+
+TEST_F(Slurm, JobArrayRunsEachSeedInItsOwnRunDirectory) {
+  const std::string root = kWork + "/seeds";
+  const std::string id =
+      submit("search-array.sbatch",
+             "--array=1-2 --ntasks=1 --cpus-per-task=1 --output=" + kWork + "/seeds-%A_%a.out",
+             args(root));
+  for (const char* element : {"_1", "_2"}) {
+    EXPECT_EQ(wait_for(id + element), "COMPLETED") << element;
+  }
+  const cpnas::SearchState one = cpnas::load_search(root + "/seed-1/search.h5");
+  const cpnas::SearchState two = cpnas::load_search(root + "/seed-2/search.h5");
+  EXPECT_TRUE(one.finished);
+  EXPECT_TRUE(two.finished);
+  EXPECT_EQ(finished_students(root + "/seed-1"), 7);
+  EXPECT_EQ(finished_students(root + "/seed-2"), 7);
+  EXPECT_NE(read_file(root + "/seed-1/job.ini").find("seed = 1\n"), std::string::npos);
+  bool differ = false;
+  for (std::size_t i = 0; i < one.students.size(); ++i) {
+    differ = differ || one.students[i].actions != two.students[i].actions;
+  }
+  EXPECT_TRUE(differ) << "two seeds sampled the same students";
+}
