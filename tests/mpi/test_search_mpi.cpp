@@ -15,41 +15,13 @@
 
 #include "io/search_file.hpp"
 #include "run_command.hpp"
+#include "tiny_search.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
 const std::string kExe = CPNAS_EXE;
-
-const char* kJob = R"([data]
-features = position
-[arch]
-init_channels = 4
-input_blocks = 1
-input_depth = 1
-input_stride = 2
-main_blocks = 1
-main_depth = 1
-main_stride = 2
-[hyper]
-batch_size = 16
-[train]
-warmup_epochs = 0
-validate_every = 1
-early_stop_epoch = 0
-[space]
-activation = relu,swish
-block = basic,sep
-lr = 0.005,0.001
-[search]
-warmup_rollouts = 4
-rollouts = 3
-max_iterations = 2
-student_epochs = 1
-argmax_epochs = 1
-controller_lr = 0.1
-)";
 
 std::string dir() {
   return testing::TempDir() + "cpnas_mpi_search";
@@ -89,13 +61,6 @@ std::string results(const std::string& run) {
          stable_columns(run + "/policy.csv", run);
 }
 
-int finished_students(const std::string& run) {
-  std::ifstream in(run + "/students.csv");
-  int lines = 0;
-  for (std::string line; std::getline(in, line);) ++lines;
-  return lines - 1;
-}
-
 // Starts `command` in the background; its process is the launcher itself (exec).
 pid_t start(const std::string& command, const std::string& log) {
   const pid_t pid = fork();
@@ -121,11 +86,6 @@ void wait_for_students(const std::string& run, int n) {
   ASSERT_GE(finished_students(run), n) << "the search did not get far enough";
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 std::string fresh(const std::string& run) {
   fs::remove_all(run);
   return run;
@@ -134,23 +94,20 @@ std::string fresh(const std::string& run) {
 class SearchMpi : public testing::Test {
  protected:
   static void SetUpTestSuite() {
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+    allow_mpirun_as_root();
     // Every test runs in a process of its own: the cohort and the 1-rank baseline are made once
     // per build of cpnas and job, and reused by the others.
-    const std::string stamp =
-        std::to_string(fs::last_write_time(kExe).time_since_epoch().count()) + "\n" + kJob;
+    const std::string stamp = std::to_string(fs::last_write_time(kExe).time_since_epoch().count()) +
+                              "\n" + kTinySearchJob;
     if (read_file(dir() + "/stamp") == stamp) {
       baseline_ = new std::string(results(dir() + "/baseline"));
       return;
     }
     fs::remove_all(dir());
     fs::create_directories(dir());
-    std::ofstream(dir() + "/job.ini") << kJob;
-    const auto synth = run_command(kExe + " synth --out " + dir() +
-                                   "/cohort.h5 --infants 16 --seconds 10 --cp-fraction 0.4 "
-                                   "--log-level warn 2>&1");
+    std::ofstream(dir() + "/job.ini") << kTinySearchJob;
+    const auto synth = run_command(kExe + " synth --out " + dir() + "/cohort.h5 " +
+                                   kTinyCohortOptions + " --log-level warn 2>&1");
     ASSERT_EQ(synth.status, 0) << synth.out;
     const auto r = run_command(search(1, dir() + "/baseline") + " 2>&1");
     ASSERT_EQ(r.status, 0) << r.out;

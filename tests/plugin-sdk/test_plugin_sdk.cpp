@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "run_command.hpp"
+#include "tiny_search.hpp"
 
 namespace {
 
@@ -42,9 +43,7 @@ void build_plugins(const std::string& source, const std::string& prefix, const s
 class PluginSdk : public testing::Test {
  protected:
   static void SetUpTestSuite() {
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+    allow_mpirun_as_root();
     fs::remove_all(kWork);
     fs::create_directories(kWork);
     const auto install =
@@ -84,8 +83,8 @@ TEST_F(PluginSdk, InstalledCpnasListsTheExamplePluginsFromThePluginPath) {
 
 TEST_F(PluginSdk, ASearchTrainsStudentsWithTheNewBlockAndFeatureAndTheCoreIsUnchanged) {
   const std::string run = kWork + "/search";
-  auto r = sh(kCpnas + " synth --out " + kWork +
-              "/cohort.h5 --infants 16 --seconds 10 --cp-fraction 0.4 --log-level warn");
+  auto r = sh(kCpnas + " synth --out " + kWork + "/cohort.h5 " + kTinyCohortOptions +
+              " --log-level warn");
   ASSERT_EQ(r.status, 0) << r.out;
   r = sh("CPNAS_PLUGIN_PATH=" + kPlugins + " mpirun -n 2 " + kCpnas + " search --job " +
          CPNAS_SOURCE_DIR + "/examples/plugin/search.ini --data " + kWork +

@@ -12,6 +12,7 @@
 
 #include "io/search_file.hpp"
 #include "run_command.hpp"
+#include "tiny_search.hpp"
 
 namespace {
 
@@ -20,42 +21,8 @@ namespace fs = std::filesystem;
 const std::string kWork = testing::TempDir() + "cpnas_slurm";
 const std::string kSource = CPNAS_SOURCE_DIR;
 
-const char* kJob = R"([data]
-features = position
-[arch]
-init_channels = 4
-input_blocks = 1
-input_depth = 1
-input_stride = 2
-main_blocks = 1
-main_depth = 1
-main_stride = 2
-[hyper]
-batch_size = 16
-[train]
-warmup_epochs = 0
-validate_every = 1
-early_stop_epoch = 0
-[space]
-activation = relu,swish
-block = basic,sep
-lr = 0.005,0.001
-[search]
-warmup_rollouts = 4
-rollouts = 3
-max_iterations = 2
-student_epochs = 1
-argmax_epochs = 1
-controller_lr = 0.1
-)";
-
 CommandResult sh(const std::string& command) {
   return run_command("(" + command + ") 2>&1");
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // A field of `scontrol show job`, e.g. JobState or Restarts.
@@ -92,13 +59,6 @@ std::string wait_for(const std::string& id) {
   return "still " + job_field(id, "JobState");
 }
 
-int finished_students(const std::string& run) {
-  std::ifstream in(run + "/students.csv");
-  int lines = 0;
-  for (std::string line; std::getline(in, line);) ++lines;
-  return lines - 1;
-}
-
 class Slurm : public testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -107,10 +67,9 @@ class Slurm : public testing::Test {
     setenv("SLURM_CONF", (kWork + "/cluster/slurm.conf").c_str(), 1);
     const auto up = sh("bash " + kSource + "/tests/slurm/cluster.sh start " + kWork + "/cluster");
     ASSERT_EQ(up.status, 0) << up.out;
-    std::ofstream(kWork + "/job.ini") << kJob;
-    const auto synth =
-        sh(std::string(CPNAS_EXE) + " synth --out " + kWork +
-           "/cohort.h5 --infants 16 --seconds 10 --cp-fraction 0.4 --log-level warn");
+    std::ofstream(kWork + "/job.ini") << kTinySearchJob;
+    const auto synth = sh(std::string(CPNAS_EXE) + " synth --out " + kWork + "/cohort.h5 " +
+                          kTinyCohortOptions + " --log-level warn");
     ASSERT_EQ(synth.status, 0) << synth.out;
   }
   static void TearDownTestSuite() {
