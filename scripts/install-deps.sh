@@ -12,6 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev                         # tests
   slurm-wlm munge                      # the single-node SLURM cluster of the slurm tests
+  chromium fonts-dejavu-core           # headless browser (and a font) of the report test
 )
 
 missing=()

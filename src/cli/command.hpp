@@ -25,6 +25,7 @@ int run_train(const std::vector<std::string>& args);
 int run_evaluate(const std::vector<std::string>& args);
 int run_predict(const std::vector<std::string>& args);
 int run_plugins(const std::vector<std::string>& args);
+int run_report(const std::vector<std::string>& args);
 int run_profile(const std::vector<std::string>& args);
 
 }  // namespace cpnas::cli

@@ -14,6 +14,7 @@ const std::vector<Command>& commands() {
       {"metrics", "clinical metrics with exact intervals from per-window scores", run_metrics},
       {"profile", "parameters and MACs of a job's student network", run_profile},
       {"bench", "training and evaluation throughput of a job's student", run_bench},
+      {"report", "an HTML page of a search's run directory", run_report},
       {"plugins", "list the loaded block, attention and feature plugins", run_plugins},
   };
   return all;

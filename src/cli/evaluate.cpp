@@ -10,10 +10,8 @@
 #include "cli/command.hpp"
 #include "cli/metrics_output.hpp"
 #include "cli/options.hpp"
-#include "data/layout.hpp"
-#include "error.hpp"
 #include "io/model_file.hpp"
-#include "train/trainer.hpp"
+#include "train/evaluation.hpp"
 
 namespace cpnas::cli {
 
@@ -35,27 +33,13 @@ int run_evaluate(const std::vector<std::string>& args) {
   const PluginRegistry plugins = cl.plugins();
   LoadedModel m = load_model(model, plugins);
   const Cohort cohort = read_cohort(data);
-  if (cohort.layout != m.job.get("data", "layout")) {
-    throw Error("cohort '" + data + "': layout " + cohort.layout + ", the model was trained on " +
-                m.job.get("data", "layout"));
-  }
-  const auto recordings = cohort.indices(split);
-  if (recordings.empty()) throw Error("cohort '" + data + "': no recordings in split " + split);
-  const FeatureSet features(plugins, m.job.get_list("data", "features"),
-                            find_layout(cohort.layout));
-  auto windows = score_windows(*m.student, cohort, recordings, features,
-                               parse_precision(m.job.get("train", "precision")));
-  std::vector<WindowScore> labelled;
-  for (const auto& w : windows) {
-    if (w.label >= 0) labelled.push_back(w);
-  }
-  if (labelled.empty()) throw Error("cohort '" + data + "': no labelled recordings in " + split);
-  const ClinicalMetrics metrics =
-      clinical_metrics(labelled, parse_threshold(threshold, m.record.threshold));
+  const Evaluation e = evaluate_model(m, cohort, data, split, plugins,
+                                      parse_threshold(threshold, m.record.threshold));
+  const ClinicalMetrics& metrics = e.metrics;
   if (!scores_out.empty()) {
     std::ofstream out(scores_out);
     out << "recording,label,score\n";
-    for (const auto& w : windows) out << w.recording << "," << w.label << "," << w.score << "\n";
+    for (const auto& w : e.windows) out << w.recording << "," << w.label << "," << w.score << "\n";
   }
   if (!roc_out.empty()) {
     std::ofstream out(roc_out);

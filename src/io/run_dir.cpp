@@ -12,19 +12,6 @@
 namespace cpnas {
 namespace {
 
-void write_text_atomically(const std::string& path, const std::function<void(std::ostream&)>& f) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw Error("cannot write '" + tmp + "'");
-    f(out);
-    if (!out.flush()) throw Error("cannot write '" + tmp + "'");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw Error("'" + path + "': cannot move the written file into place");
-  }
-}
-
 std::string metric(double v) {
   return v < 0 ? "" : fmt::format("{:.6f}", v);
 }
@@ -59,6 +46,19 @@ void write_table(std::ostream& out, const std::vector<StudentRecord>& records,
 }
 
 }  // namespace
+
+void write_text_atomically(const std::string& path, const std::function<void(std::ostream&)>& f) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) throw Error("cannot write '" + tmp + "'");
+    f(out);
+    if (!out.flush()) throw Error("cannot write '" + tmp + "'");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw Error("'" + path + "': cannot move the written file into place");
+  }
+}
 
 void RunDir::create() const {
   std::error_code ec;

@@ -3,6 +3,8 @@
 // policy.csv, rewritten from the search state (atomically) so each finished student appears
 // exactly once whatever crashed in between.
 
+#include <functional>
+#include <ostream>
 #include <string>
 
 #include "search/history.hpp"
@@ -25,6 +27,10 @@ struct RunDir {
   /// Creates the directory and its argmax/ and logs/ folders.
   void create() const;
 };
+
+/// Writes a text file through `write` into PATH.tmp, then renames it over `path`.
+void write_text_atomically(const std::string& path,
+                           const std::function<void(std::ostream&)>& write);
 
 /// students.csv (finished students, by id): id, iteration, status, val_auc, epochs, seconds,
 /// rank, attempts, val_accuracy, val_sensitivity, val_specificity, params, macs, one column per

@@ -137,6 +137,20 @@ TEST_F(SearchMpi, BaselineIsCompleteAndFinished) {
   EXPECT_TRUE(fs::exists(run + "/job.ini"));
 }
 
+TEST_F(SearchMpi, ReportOfTheBaselineShowsEveryStudentAndKey) {
+  const std::string run = dir() + "/baseline";
+  const auto r = run_command(kExe + " report " + run + " --out " + dir() + "/report.html 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string html = read_file(dir() + "/report.html");
+  for (int id = 0; id < 7; ++id) {
+    EXPECT_NE(html.find("<title>student " + std::to_string(id) + " ("), std::string::npos) << id;
+  }
+  for (const char* key : {"activation", "block", "lr"}) {
+    EXPECT_NE(html.find(std::string("<h3>") + key + "</h3>"), std::string::npos) << key;
+  }
+  EXPECT_NE(html.find(run + "/argmax/update-2.h5"), std::string::npos);
+}
+
 TEST_F(SearchMpi, SameResultsOnTwoAndThreeRanks) {
   for (int ranks : {2, 3}) {
     const std::string run = fresh(dir() + "/ranks" + std::to_string(ranks));

@@ -1,0 +1,65 @@
+// The search report's HTML: every section, every student and key, self-contained.
+#include <gtest/gtest.h>
+
+#include "io/report.hpp"
+#include "sample_search.hpp"
+
+namespace {
+
+int count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST(Report, ShowsEverySectionStudentAndKey) {
+  const cpnas::SearchState state = sample_state();
+  const cpnas::Job job = sample_job();
+  const auto space = cpnas::SearchSpace::from_job(job);
+  const std::string html = cpnas::search_report_html("runs/s1", state, space, job, std::nullopt);
+  for (const char* id : {"progress", "auc", "policy", "top", "argmax"}) {
+    EXPECT_NE(html.find(std::string("<section id=\"") + id + "\">"), std::string::npos) << id;
+  }
+  EXPECT_EQ(html.find("id=\"evaluation\""), std::string::npos);
+  for (int id = 0; id < 12; ++id) {
+    EXPECT_EQ(count(html, "<title>student " + std::to_string(id) + " ("), 1) << id;
+  }
+  EXPECT_NE(html.find("student 5 (iteration 2): failed"), std::string::npos);
+  EXPECT_NE(html.find("student 9 (iteration 3): diverged"), std::string::npos);
+  for (const char* key : {"activation", "block", "lr"}) {
+    EXPECT_NE(html.find(std::string("<h3>") + key + "</h3>"), std::string::npos) << key;
+  }
+  // Each choice is labelled by name at the end of its line (not by colour alone).
+  EXPECT_NE(html.find(" shuffle 0.48"), std::string::npos);
+  EXPECT_NE(html.find(" swish 0.65"), std::string::npos);
+  EXPECT_NE(html.find("<b>3 / 5</b>iterations done"), std::string::npos);
+  EXPECT_NE(html.find("<b>1 h 30 min</b>time spent"), std::string::npos);
+  EXPECT_NE(html.find("<b>about 1 h 00 min</b>estimated time left"), std::string::npos);
+  EXPECT_NE(html.find("best 0.940"), std::string::npos);  // student 11
+  // Top table: the ten best, best first.
+  const auto top = html.substr(html.find("id=\"top\""));
+  EXPECT_LT(top.find("<tr><td>11</td>"), top.find("<tr><td>10</td>"));
+  EXPECT_EQ(count(top.substr(0, top.find("</table>")), "<tr><td>"), 10);
+  EXPECT_NE(html.find("runs/s1/argmax/update-2.h5"), std::string::npos);
+  // Self-contained: no script, nothing fetched.
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_EQ(html.find("href="), std::string::npos);
+}
+
+TEST(Report, EvaluationSectionHasRocOperatingPointAndIntervals) {
+  const cpnas::Job job = sample_job();
+  const cpnas::ReportEvaluation e{"best.h5", "cohort.h5", "test", sample_metrics()};
+  const std::string html =
+      cpnas::search_report_html("r", sample_state(), cpnas::SearchSpace::from_job(job), job, e);
+  const auto section = html.substr(html.find("<section id=\"evaluation\">"));
+  EXPECT_NE(section.find("best.h5 on the test split of cohort.h5"), std::string::npos);
+  EXPECT_NE(section.find("aria-label=\"ROC curve\""), std::string::npos);
+  EXPECT_NE(section.find("operating point, threshold 0.500"), std::string::npos);
+  // Scores 0.9, 0.8, 0.4 (CP) and 0.3, 0.6, 0.1: TP 2, FN 1, FP 1, TN 2.
+  EXPECT_NE(section.find("<td>TP 2</td><td>FP 1</td>"), std::string::npos);
+  EXPECT_NE(section.find("<td>FN 1</td><td>TN 2</td>"), std::string::npos);
+  EXPECT_NE(section.find("66.7 % (9.4–99.2)"), std::string::npos) << section;
+}
