@@ -29,9 +29,11 @@ int run_evaluate(const std::vector<std::string>& args) {
       "decision threshold: a number, auto (Youden) or model (the model file's)")(
       "scores", po::value(&scores_out), "write per-window scores CSV here")(
       "roc", po::value(&roc_out), "write subject-level ROC points CSV here");
+  cl.add_device_option();
   if (!cl.parse(args)) return 0;
   const PluginRegistry plugins = cl.plugins();
   LoadedModel m = load_model(model, plugins);
+  m.student->to(cl.device());
   const Cohort cohort = read_cohort(data);
   const Evaluation e = evaluate_model(m, cohort, data, split, plugins,
                                       parse_threshold(threshold, m.record.threshold));

@@ -1,5 +1,7 @@
 #include "cli/options.hpp"
 
+#include "train/device.hpp"
+
 #include <iostream>
 
 #include "error.hpp"
@@ -58,6 +60,7 @@ bool CommandLine::parse(const std::vector<std::string>& args) {
     throw UsageError(e.what());
   }
   setup_logging(LogOptions{log_level_, log_file_, launcher_rank()});
+  if (values_.count("device")) device();  // a device that is not there fails before any work
   return true;
 }
 
@@ -67,6 +70,15 @@ Job CommandLine::job() const {
 
 PluginRegistry CommandLine::plugins() const {
   return load_plugins(plugin_search_path(plugin_paths_));
+}
+
+void CommandLine::add_device_option() {
+  own_.add_options()("device", po::value(&device_)->default_value(device_),
+                     "cpu, cuda, cuda:N or auto (a GPU when one is visible, else the CPU)");
+}
+
+torch::Device CommandLine::device(int local_rank) const {
+  return parse_device(device_, local_rank);
 }
 
 }  // namespace cpnas::cli

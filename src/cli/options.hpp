@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
 #include <boost/program_options.hpp>
 
 #include "io/job.hpp"
@@ -22,6 +23,11 @@ class CommandLine {
 
   /// Options of this command, to add to before parse().
   po::options_description& options() { return own_; }
+  /// Adds --device (cpu, cuda, cuda:N, auto) for commands that run a network.
+  void add_device_option();
+  /// The --device given; `local_rank` picks the GPU for "cuda" and "auto" in an MPI job.
+  torch::Device device(int local_rank = 0) const;
+
   /// Declares positional arguments (in order) that must also be declared in options().
   void positional(const std::string& name, int count) { positional_.add(name.c_str(), count); }
 
@@ -44,7 +50,7 @@ class CommandLine {
   po::positional_options_description positional_;
   po::variables_map values_;
   bool json_ = false;
-  std::string log_level_ = "info", log_file_, job_file_;
+  std::string log_level_ = "info", log_file_, job_file_, device_ = "auto";
   std::vector<std::string> plugin_paths_, overrides_;
 };
 

@@ -61,10 +61,12 @@ int run_predict(const std::vector<std::string>& args) {
       "fps", po::value(&fps)->default_value(fps), "frame rate of a CSV or OpenPose input")(
       "min-confidence", po::value(&min_confidence)->default_value(min_confidence),
       "keypoints below this confidence are missing");
+  cl.add_device_option();
   if (!cl.parse(args)) return 0;
   if (!(fps > 0)) throw UsageError("--fps must be > 0");
   const PluginRegistry plugins = cl.plugins();
   LoadedModel m = load_model(model, plugins);
+  m.student->to(cl.device());
   const Skeleton& layout = find_layout(m.job.get("data", "layout"));
   const Cohort cohort = input_cohort(input, layout, fps, min_confidence);
   if (cohort.layout != layout.name) {

@@ -91,6 +91,7 @@ int run_search(const std::vector<std::string>& args) {
       "data", po::value(&data), "cohort file (overrides [data] cohort)")(
       "threads", po::value(&threads)->default_value(0),
       "intra-op threads per rank (0: SLURM_CPUS_PER_TASK, else cores / ranks per node)");
+  cl.add_device_option();
   if (!cl.parse(args)) return 0;
   const World world;
 
@@ -124,6 +125,7 @@ int run_search(const std::vector<std::string>& args) {
   std::unique_ptr<PluginRegistry> plugins;
   std::unique_ptr<Cohort> cohort;
   std::unique_ptr<FeatureSet> features;
+  torch::Device device(torch::kCPU);
   error.clear();
   try {
     add_log_file(dir.log(world.rank()));
@@ -135,8 +137,9 @@ int run_search(const std::vector<std::string>& args) {
     cohort = std::make_unique<Cohort>(read_cohort(job.get("data", "cohort")));
     features = std::make_unique<FeatureSet>(*plugins, job.get_list("data", "features"),
                                             find_layout(cohort->layout));
-    spdlog::info("rank {} of {}: cpu, {} threads, cohort {} ({} recordings)", world.rank(),
-                 world.size(), n, job.get("data", "cohort"), cohort->size());
+    device = cl.device(world.local_rank());
+    spdlog::info("rank {} of {}: {}, {} threads, cohort {} ({} recordings)", world.rank(),
+                 world.size(), device.str(), n, job.get("data", "cohort"), cohort->size());
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -146,7 +149,7 @@ int run_search(const std::vector<std::string>& args) {
   }
 
   install_stop_handlers(signal_number(job.get("search", "preemption_signal")));
-  const StudentRunner runner(job, space, *plugins, *cohort, *features, world.rank());
+  const StudentRunner runner(job, space, *plugins, *cohort, *features, world.rank(), device);
   if (world.rank() != 0) return serve(world, runner);
 
   LocalWorker local(runner);

@@ -35,6 +35,7 @@ int run_train(const std::vector<std::string>& args) {
       "data", po::value(&data), "cohort file (overrides [data] cohort)")(
       "threads", po::value(&threads)->default_value(0), "intra-op threads (0: LibTorch default)")(
       "resume", po::bool_switch(&resume), "continue from MODEL.ckpt.h5");
+  cl.add_device_option();
   if (!cl.parse(args)) return 0;
   if (threads > 0) torch::set_num_threads(threads);
   Job job = cl.job();
@@ -53,8 +54,11 @@ int run_train(const std::vector<std::string>& args) {
   install_stop_handlers(SIGUSR2);
   const Hyper hyper = hyper_from_job(job);
   Student student = student_from_job(job, plugins, options.seed);
-  spdlog::info("training on {} ({} train, {} val recordings), {} epochs", job.get("data", "cohort"),
-               cohort.indices("train").size(), cohort.indices("val").size(), options.epochs);
+  const torch::Device device = cl.device();
+  student->to(device);
+  spdlog::info("training on {} ({} train, {} val recordings), {} epochs, {}",
+               job.get("data", "cohort"), cohort.indices("train").size(),
+               cohort.indices("val").size(), options.epochs, device.str());
 
   std::ofstream epochs(out + ".epochs.csv", resume ? std::ios::app : std::ios::trunc);
   if (!epochs) throw Error("cannot write '" + out + ".epochs.csv'");

@@ -17,13 +17,14 @@ namespace cpnas {
 
 StudentRunner::StudentRunner(const Job& job, const SearchSpace& space,
                              const PluginRegistry& plugins, const Cohort& cohort,
-                             const FeatureSet& features, int rank)
+                             const FeatureSet& features, int rank, torch::Device device)
     : job_(job),
       space_(space),
       plugins_(plugins),
       cohort_(cohort),
       features_(features),
-      rank_(rank) {}
+      rank_(rank),
+      device_(device) {}
 
 Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_batch) const {
   const auto start = std::chrono::steady_clock::now();
@@ -43,6 +44,7 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
     const ModelProfile profile = profile_student(*student, cohort_.joints);
     r.params = profile.params;
     r.macs = profile.macs;
+    student->to(device_);
     if (task.argmax) {
       // The long training checkpoints like `cpnas train`, so a resumed search continues it.
       options.checkpoint = task.model + ".ckpt.h5";

@@ -8,6 +8,8 @@
 #include <optional>
 #include <thread>
 
+#include <torch/torch.h>
+
 #include "data/cohort.hpp"
 #include "data/feature_set.hpp"
 #include "dist/task.hpp"
@@ -22,7 +24,7 @@ namespace cpnas {
 class StudentRunner {
  public:
   StudentRunner(const Job& job, const SearchSpace& space, const PluginRegistry& plugins,
-                const Cohort& cohort, const FeatureSet& features, int rank);
+                const Cohort& cohort, const FeatureSet& features, int rank, torch::Device device);
 
   /// Never throws for a student's own problems: an exception, out-of-memory or NaN is the
   /// outcome's status. `on_batch` runs at every batch boundary (to hear a stop from rank 0).
@@ -35,6 +37,7 @@ class StudentRunner {
   const Cohort& cohort_;
   const FeatureSet& features_;
   int rank_;
+  torch::Device device_;
 };
 
 /// Rank 0's worker: one thread that trains one task at a time.

@@ -34,7 +34,7 @@ std::vector<std::pair<std::string, torch::Tensor>> named_tensors(StudentImpl& st
 
 void write_tensors(h5::File& f, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
   for (const auto& [name, value] : tensors) {
-    const auto t = value.detach().contiguous();
+    const auto t = value.detach().to(torch::kCPU).contiguous();
     std::vector<hsize_t> dims(t.sizes().begin(), t.sizes().end());
     if (t.scalar_type() == torch::kFloat) {
       f.write(name, dims, t.data_ptr<float>());

@@ -9,6 +9,7 @@
 #include "data/batches.hpp"
 #include "error.hpp"
 #include "train/checkpoint.hpp"
+#include "train/device.hpp"
 #include "train/stop.hpp"
 
 namespace cpnas {
@@ -96,6 +97,7 @@ std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohor
                                        const FeatureSet& features, Precision precision,
                                        int64_t batch) {
   const EvaluationSet set = evaluation_set(cohort, recordings, features);
+  const torch::Device device = device_of(student);
   const bool was_training = student.is_training();
   student.eval();
   torch::NoGradGuard no_grad;
@@ -104,10 +106,11 @@ std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohor
   for (int64_t begin = 0; begin < n; begin += batch) {
     torch::Tensor logits;
     {
-      AutocastScope autocast(precision, torch::Device(torch::kCPU));
-      logits = student.forward(set.x.slice(0, begin, std::min(n, begin + batch)));
+      AutocastScope autocast(precision, device);
+      logits = student.forward(set.x.slice(0, begin, std::min(n, begin + batch)).to(device));
     }
-    const auto p = torch::softmax(logits.to(torch::kFloat), 1).select(1, 1).contiguous();
+    const auto p =
+        torch::softmax(logits.to(torch::kFloat), 1).select(1, 1).to(torch::kCPU).contiguous();
     for (int64_t k = 0; k < p.size(0); ++k) {
       const auto& w = set.windows[begin + k];
       scores.push_back({cohort.ids[w.recording], cohort.labels[w.recording],
@@ -160,7 +163,7 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
   TrainingBatches batches(cohort, cohort.indices("train"), features, hyper.batch_size, o.seed,
                           o.loader_threads);
   auto optimizer = make_optimizer(hyper, student.parameters());
-  const torch::Device cpu(torch::kCPU);
+  const torch::Device device = device_of(student);
   Snapshot best = Snapshot::of(student);
   TrainProgress progress;
   auto generator = at::detail::getDefaultCPUGenerator();
@@ -208,9 +211,10 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
         }
         torch::Tensor logits, loss;
         {
-          AutocastScope autocast(o.precision, cpu);
-          logits = student.forward(batch->x);
-          loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), batch->labels);
+          AutocastScope autocast(o.precision, device);
+          logits = student.forward(batch->x.to(device));
+          loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat),
+                                                      batch->labels.to(device));
         }
         const double value = loss.item<double>();
         if (!std::isfinite(value)) {
@@ -225,7 +229,8 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
         const int64_t n = batch->x.size(0);
         progress.loss_sum += value * static_cast<double>(n);
         progress.seen += n;
-        progress.correct += logits.argmax(1).eq(batch->labels).sum().item<int64_t>();
+        progress.correct +=
+            logits.argmax(1).to(torch::kCPU).eq(batch->labels).sum().item<int64_t>();
         ++progress.batch;
         if (observer.batch) observer.batch(epoch + 1, progress.batch, batch_count, value);
       }

@@ -77,7 +77,8 @@ struct TrainObserver {
   std::function<void(int64_t, int64_t, int64_t, double)> batch;
 };
 
-/// Trains on the cohort's train split and validates on its val split; leaves the student with
+/// Trains on the device of the student's parameters (move it there first, then call this)
+/// on the cohort's train split and validates on its val split; leaves the student with
 /// the weights of the best validation subject AUC. `observer` sees epochs and batches. With a
 /// checkpoint path, checkpoints after every epoch and, when a stop is requested (stop.hpp), at
 /// the next batch boundary, then returns with `interrupted`; `resume` continues from it exactly.

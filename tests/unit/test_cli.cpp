@@ -195,3 +195,20 @@ TEST(Cli, PredictScoresAPoseCsvAsDecisionSupport) {
   EXPECT_EQ(rec["windows"].size(), 3u);  // starts 0, 75 and 89 (end-aligned)
   EXPECT_EQ(rec["windows"][2]["start_frame"], 89);
 }
+
+TEST(Cli, ADeviceThatIsNotThereFailsBeforeAnyWork) {
+  const Result r = run("train --job " + std::string(CPNAS_SOURCE_DIR) +
+                       "/jobs/paper-best.ini --out /nonexistent/x.h5 --data /nonexistent.h5 "
+                       "--device cuda:99");
+  EXPECT_EQ(r.status, 1);
+  const std::string why =
+      torch::cuda::is_available()
+          ? "only " + std::to_string(torch::cuda::device_count()) +
+                " CUDA device(s) visible (CUDA_VISIBLE_DEVICES selects which)"
+          : std::string(
+                "no CUDA device (this LibTorch was built without CUDA); use --device "
+                "cpu or auto");
+  EXPECT_EQ(r.out, "cpnas: error: --device cuda:99: " + why + "\n");
+  EXPECT_EQ(run("evaluate --model m.h5 --data d.h5 --device tpu").out,
+            "cpnas: error: --device 'tpu': expected cpu, cuda, cuda:N or auto\n");
+}
