@@ -24,4 +24,6 @@ column -s, -t < "$run/search/students.csv" | cut -c1-150
 last=$(ls -v "$run"/search/argmax/update-*.h5 | tail -1)
 echo "== cpnas evaluate: $last on the test split"
 "$cpnas" evaluate --model "$last" --data "$run/cohort.h5" --split test | head -20
+echo "== cpnas report: $run/search/report.html (open it in a browser)"
+"$cpnas" report "$run/search" --model "$last" --data "$run/cohort.h5" --split test
 echo "quickstart: done (files in $run)"

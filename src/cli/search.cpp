@@ -2,7 +2,6 @@
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 
 #include <spdlog/spdlog.h>
 
@@ -59,7 +58,7 @@ Start prepare(const CommandLine& cl, const std::string& run_dir, const std::stri
     }
     const Job job = given_job();
     dir.create();
-    std::ofstream(dir.job()) << job.to_ini();
+    write_text_atomically(dir.job(), [&](std::ostream& out) { out << job.to_ini(); });
     return {job.to_ini(), run_dir};
   }
   const RunDir dir{resume};
