@@ -42,18 +42,24 @@ std::string submit(const std::string& script, const std::string& options, const 
   return r.out.substr(0, r.out.find_first_of(";\n"));
 }
 
-// Waits for the job to end; a job that Slurm requeued (state PENDING after a requeue) is made
-// eligible at once instead of after Slurm's fixed delay for requeued jobs (about 2 minutes).
-std::string wait_for(const std::string& id) {
+bool terminal(const std::string& state) {
+  return state == "COMPLETED" || state == "FAILED" || state == "CANCELLED" || state == "TIMEOUT" ||
+         state == "NODE_FAIL" || state == "OUT_OF_MEMORY";
+}
+
+// Waits for the job to end after `restarts` requeues: a final state must hold for two seconds,
+// since a job being requeued passes through one. (Slurm holds a requeued job for about two
+// minutes while the old run's credential is revoked; starting it earlier makes it fail.)
+std::string wait_for(const std::string& id, int restarts = 0) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+  std::string seen;
+  int stable = 0;
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string state = job_field(id, "JobState");
-    if (state == "COMPLETED" || state == "FAILED" || state == "CANCELLED" || state == "TIMEOUT" ||
-        state == "NODE_FAIL" || state == "OUT_OF_MEMORY")
-      return state;
-    if (state == "PENDING" && job_field(id, "Restarts") != "0") {
-      sh("scontrol update JobId=" + id + " StartTime=now");
-    }
+    const int restarted = std::atoi(job_field(id, "Restarts").c_str());
+    stable = terminal(state) && restarted >= restarts && state == seen ? stable + 1 : 0;
+    seen = state;
+    if (stable >= 4) return state;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   return "still " + job_field(id, "JobState");
@@ -111,7 +117,7 @@ TEST_F(Slurm, PreemptionSignalRequeuesTheJobWhichResumesAndCompletes) {
   ASSERT_GE(finished_students(run), 2) << read_file(out);
   const auto signal = sh("scancel --signal=USR2 --batch " + id);
   ASSERT_EQ(signal.status, 0) << signal.out;
-  ASSERT_EQ(wait_for(id), "COMPLETED") << read_file(out);
+  ASSERT_EQ(wait_for(id, 1), "COMPLETED") << read_file(out);
   EXPECT_EQ(job_field(id, "Restarts"), "1");
   const std::string log = read_file(out);
   EXPECT_NE(log.find("requeueing job " + id), std::string::npos) << log;

@@ -54,7 +54,7 @@ TEST(Job, UnknownKeyNamesFileLineAndKey) {
 TEST(Job, UnknownSection) {
   const auto path = write_temp("[archi]\n");
   EXPECT_EQ(error_of([&] { Job::load(path); }),
-            path + ":1: unknown section [archi] (sections: data, arch, hyper, train)");
+            path + ":1: unknown section [archi] (sections: data, arch, hyper, train, search, space)");
 }
 
 TEST(Job, BadTypeAndRange) {
