@@ -33,6 +33,7 @@ int signal_number(const std::string& name) {
 struct Start {
   std::string job;  ///< resolved job INI
   std::string run_dir;
+  SearchState state;  ///< of a resumed search, as its checkpoint holds it
 };
 
 // Rank 0: the job and run directory of a new or resumed search; throws for what is wrong.
@@ -59,16 +60,16 @@ Start prepare(const CommandLine& cl, const std::string& run_dir, const std::stri
     const Job job = given_job();
     dir.create();
     write_text_atomically(dir.job(), [&](std::ostream& out) { out << job.to_ini(); });
-    return {job.to_ini(), run_dir};
+    return {job.to_ini(), run_dir, {}};
   }
   const RunDir dir{resume};
-  const SearchState state = load_search(dir.checkpoint());
-  if (!has_job) return {state.job, resume};
+  SearchState state = load_search(dir.checkpoint());
+  if (!has_job) return {state.job, resume, std::move(state)};
   const Job job = given_job();
   if (const auto diff = first_job_difference(state.job, job.to_ini()); !diff.empty()) {
     throw Error("search checkpoint '" + dir.checkpoint() + "' belongs to another job: " + diff);
   }
-  return {job.to_ini(), resume};
+  return {job.to_ini(), resume, std::move(state)};
 }
 
 }  // namespace
@@ -159,7 +160,7 @@ int run_search(const std::vector<std::string>& args) {
       state.job = start.job;
       state.space = space.describe();
     } else {
-      state = load_search(dir.checkpoint());
+      state = std::move(start.state);
       recover_after_crash(state);
       spdlog::info("resuming {}: iteration {}, {} students recorded", dir.root, state.iteration + 1,
                    state.students.size());

@@ -2,8 +2,6 @@
 
 #include <mpi.h>
 
-#include <chrono>
-#include <thread>
 #include <vector>
 
 #include "dist/allocation.hpp"
@@ -62,15 +60,6 @@ std::optional<Message> World::poll(int source, std::optional<Tag> tag) const {
                  MPI_STATUS_IGNORE),
         "receive");
   return m;
-}
-
-Message World::wait(int source, std::optional<Tag> tag) const {
-  if (!mpi_) throw Error("waiting for a message in a world of one process");
-  // MPI_Recv would spin on a core that the rank's own training needs.
-  while (true) {
-    if (auto m = poll(source, tag)) return *m;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
 }
 
 std::string World::broadcast(const std::string& text) const {

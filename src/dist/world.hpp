@@ -35,8 +35,6 @@ class World {
   void send(int dest, Tag tag, const std::string& body) const;
   /// A waiting message from `source` (any when -1) with `tag` (any when empty), without blocking.
   std::optional<Message> poll(int source = -1, std::optional<Tag> tag = std::nullopt) const;
-  /// Waits for a message, sleeping between polls so that waiting costs no CPU core.
-  Message wait(int source = -1, std::optional<Tag> tag = std::nullopt) const;
 
   /// Rank 0's string on every rank (collective).
   std::string broadcast(const std::string& text) const;

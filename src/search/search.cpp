@@ -71,6 +71,7 @@ bool SearchDriver::run() {
   start_ = std::chrono::steady_clock::now();
   base_seconds_ = state_.seconds;
   save();
+  write_policy(dir_, state_, space_);
   while (!state_.finished) {
     if (state_.stop_reason.empty()) sample_iteration();
     if (!train_queued()) return false;
@@ -81,6 +82,7 @@ bool SearchDriver::run() {
       spdlog::info("search finished: {}", state_.stop_reason);
     }
     save();
+    write_policy(dir_, state_, space_);  // the policy changes only at an update
   }
   return true;
 }
@@ -262,7 +264,6 @@ void SearchDriver::save() {
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   save_search(dir_.checkpoint(), state_);
   write_student_tables(dir_, state_, space_);
-  write_policy(dir_, state_, space_);
 }
 
 }  // namespace cpnas

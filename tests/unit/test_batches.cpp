@@ -22,17 +22,11 @@ const Cohort& cohort() {
   return c;
 }
 
-std::vector<int64_t> all_recordings() {
-  std::vector<int64_t> all(cohort().size());
-  for (int64_t i = 0; i < cohort().size(); ++i) all[i] = i;
-  return all;
-}
-
 }  // namespace
 
 TEST(TrainingWindows, PartsPerClassStartsInsidePartsAugmentationOnTheGrid) {
   std::mt19937_64 rng(5);
-  const auto windows = training_epoch(cohort(), all_recordings(), rng);
+  const auto windows = training_epoch(cohort(), cohort().indices(), rng);
   std::map<int64_t, int> per_recording;
   for (const auto& w : windows) {
     ++per_recording[w.window.recording];
@@ -71,8 +65,8 @@ TEST(TrainingWindows, AugmentationRotatesScalesTranslatesObservedJointsOnly) {
 TEST(TrainingBatches, SameSeedSameBatchesWhateverTheThreads) {
   const PluginRegistry plugins = load_plugins(plugin_search_path({}));
   const FeatureSet features(plugins, {"position", "acceleration"}, find_layout(cohort().layout));
-  TrainingBatches one(cohort(), all_recordings(), features, 16, 3, 1);
-  TrainingBatches two(cohort(), all_recordings(), features, 16, 3, 2);
+  TrainingBatches one(cohort(), cohort().indices(), features, 16, 3, 1);
+  TrainingBatches two(cohort(), cohort().indices(), features, 16, 3, 2);
   const int64_t n = one.start_epoch(4);
   EXPECT_EQ(n, two.start_epoch(4));
   int64_t windows = 0;
