@@ -14,7 +14,8 @@
 /// Incremented when a change breaks existing plugins (the loader refuses another major).
 #define CPNAS_ABI_MAJOR 1
 /// Incremented when the ABI grows compatibly (older plugins keep loading).
-#define CPNAS_ABI_MINOR 0
+/// 1.1: cpnas::BatchNorm (batch_norm.hpp) and the core's cpnas::host::batch_norm.
+#define CPNAS_ABI_MINOR 1
 
 #define CPNAS_STRINGIFY_IMPL(x) #x
 #define CPNAS_STRINGIFY(x) CPNAS_STRINGIFY_IMPL(x)

@@ -10,6 +10,8 @@
 
 #include <torch/torch.h>
 
+#include "cpnas/batch_norm.hpp"
+
 namespace cpnas {
 
 /// k x 1 convolution over time with "same" padding (k - 1) / 2, stride s on time.
@@ -28,16 +30,16 @@ inline torch::nn::Conv2dOptions pointwise_conv(int64_t in, int64_t out, bool bia
   return torch::nn::Conv2dOptions(in, out, 1).bias(bias);
 }
 
-/// A convolution followed by BatchNorm over its output channels.
+/// A convolution followed by BatchNorm (cpnas::BatchNorm) over its output channels.
 class ConvBNImpl : public torch::nn::Module {
  public:
   explicit ConvBNImpl(const torch::nn::Conv2dOptions& options)
       : conv(register_module("conv", torch::nn::Conv2d(options))),
-        bn(register_module("bn", torch::nn::BatchNorm2d(options.out_channels()))) {}
+        bn(register_module("bn", BatchNorm(options.out_channels()))) {}
   torch::Tensor forward(const torch::Tensor& x) { return bn(conv(x)); }
 
   torch::nn::Conv2d conv;
-  torch::nn::BatchNorm2d bn;
+  BatchNorm bn;
 };
 TORCH_MODULE(ConvBN);
 

@@ -12,6 +12,9 @@
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "data/layout.hpp"
+#include "dist/allocation.hpp"
+#include "dist/mpi_collective.hpp"
+#include "dist/world.hpp"
 #include "error.hpp"
 #include "io/model_file.hpp"
 #include "train/stop.hpp"
@@ -26,45 +29,96 @@ int run_train(const std::vector<std::string>& args) {
                  "keeps the weights of the best validation subject AUC and writes them to a\n"
                  "model file, with a per-epoch CSV next to it (MODEL.epochs.csv). It checkpoints\n"
                  "to MODEL.ckpt.h5 after every epoch; SIGTERM or SIGUSR2 stops it at the next\n"
-                 "batch with a checkpoint and exit status 99, and --resume continues exactly.",
+                 "batch with a checkpoint and exit status 99, and --resume continues exactly.\n"
+                 "Under mpirun or srun with several ranks it trains data-parallel: each rank\n"
+                 "trains on its part of every [hyper] batch_size batch, BatchNorm statistics and\n"
+                 "gradients are summed over the ranks (NCCL between GPUs when built with it),\n"
+                 "and the result equals training on one process.",
                  true);
   std::string out, data;
   int threads = 0;
   bool resume = false;
   cl.options().add_options()("out", po::value(&out)->required(), "model file to write (HDF5)")(
       "data", po::value(&data), "cohort file (overrides [data] cohort)")(
-      "threads", po::value(&threads)->default_value(0), "intra-op threads (0: LibTorch default)")(
-      "resume", po::bool_switch(&resume), "continue from MODEL.ckpt.h5");
+      "threads", po::value(&threads)->default_value(0),
+      "intra-op threads per rank (0: SLURM_CPUS_PER_TASK or cores / ranks per node under "
+      "a launcher, else LibTorch's default)")("resume", po::bool_switch(&resume),
+                                              "continue from MODEL.ckpt.h5");
   cl.add_device_option();
   if (!cl.parse(args)) return 0;
-  if (threads > 0) torch::set_num_threads(threads);
-  Job job = cl.job();
-  if (!data.empty()) job.set("data", "cohort", data, "--data");
-  if (job.get("data", "cohort").empty())
-    throw UsageError("train: no cohort (--data or [data] cohort)");
-  const Cohort cohort = read_cohort(job.get("data", "cohort"));
-  if (cohort.layout != job.get("data", "layout"))
-    job.set("data", "layout", cohort.layout, "cohort");
-  const PluginRegistry plugins = cl.plugins();
-  const FeatureSet features(plugins, job.get_list("data", "features"), find_layout(cohort.layout));
-  TrainOptions options = train_options_from_job(job);
-  options.checkpoint = out + ".ckpt.h5";
-  options.resume = resume;
-  options.job = job.to_ini();
+  const World world;
+  // Every rank prepares the same training; any rank's problem stops all of them before the
+  // first collective step, and only rank 0 reports it.
+  std::unique_ptr<Collective> group;
+  std::unique_ptr<PluginRegistry> plugins;
+  std::unique_ptr<Cohort> cohort;
+  std::unique_ptr<FeatureSet> features;
+  Job job;
+  Student student{nullptr};
+  TrainOptions options;
+  torch::Device device(torch::kCPU);
+  std::string error;
+  bool usage = false;
+  try {
+    if (world.mpi()) {
+      const Allocation allocation = Allocation::from_environment();
+      spdlog::info("allocation: {}", allocation.describe());
+      torch::set_num_threads(allocation.threads(threads));
+    } else if (threads > 0) {
+      torch::set_num_threads(threads);
+    }
+    job = cl.job();
+    if (!data.empty()) job.set("data", "cohort", data, "--data");
+    if (job.get("data", "cohort").empty())
+      throw UsageError("train: no cohort (--data or [data] cohort)");
+    cohort = std::make_unique<Cohort>(read_cohort(job.get("data", "cohort")));
+    if (cohort->layout != job.get("data", "layout"))
+      job.set("data", "layout", cohort->layout, "cohort");
+    plugins = std::make_unique<PluginRegistry>(cl.plugins());
+    features = std::make_unique<FeatureSet>(*plugins, job.get_list("data", "features"),
+                                            find_layout(cohort->layout));
+    options = train_options_from_job(job);
+    options.checkpoint = out + ".ckpt.h5";
+    options.resume = resume;
+    options.job = job.to_ini();
+    student = student_from_job(job, *plugins, options.seed);
+    device = cl.device(world.local_rank());
+    student->to(device);
+  } catch (const UsageError& e) {
+    if (!world.mpi()) throw;
+    error = e.what();
+    usage = true;
+  } catch (const std::exception& e) {
+    if (!world.mpi()) throw;
+    error = e.what();
+  }
+  if (const auto agreed = world.agree(error); !agreed.empty()) {
+    if (world.rank() != 0) return 1;
+    if (usage) throw UsageError(agreed);
+    throw Error(agreed);
+  }
+  if (world.size() > 1) {
+    group = make_collective(world, device);
+    options.group = group.get();
+  }
   install_stop_handlers(SIGUSR2);
   const Hyper hyper = hyper_from_job(job);
-  Student student = student_from_job(job, plugins, options.seed);
-  const torch::Device device = cl.device();
-  student->to(device);
-  spdlog::info("training on {} ({} train, {} val recordings), {} epochs, {}",
-               job.get("data", "cohort"), cohort.indices("train").size(),
-               cohort.indices("val").size(), options.epochs, device.str());
-
-  std::ofstream epochs(out + ".epochs.csv", resume ? std::ios::app : std::ios::trunc);
-  if (!epochs) throw Error("cannot write '" + out + ".epochs.csv'");
-  if (!resume) epochs << "epoch,lr,loss,train_accuracy,val_auc,seconds\n";
+  spdlog::info("training on {} ({} train, {} val recordings), {} epochs, {}{}",
+               job.get("data", "cohort"), cohort->indices("train").size(),
+               cohort->indices("val").size(), options.epochs, device.str(),
+               world.size() > 1 ? fmt::format(", data-parallel over {} ranks (global batch {})",
+                                              world.size(), hyper.batch_size)
+                                : "");
+  // Rank 0 writes the outputs and shows progress; every rank trains.
+  const bool writer = world.rank() == 0;
+  std::ofstream epochs;
+  if (writer) {
+    epochs.open(out + ".epochs.csv", resume ? std::ios::app : std::ios::trunc);
+    if (!epochs) throw Error("cannot write '" + out + ".epochs.csv'");
+    if (!resume) epochs << "epoch,lr,loss,train_accuracy,val_auc,seconds\n";
+  }
   // A live line on a terminal; batch jobs get the per-epoch log lines only.
-  const bool terminal = isatty(STDERR_FILENO) != 0;
+  const bool terminal = writer && isatty(STDERR_FILENO) != 0;
   TrainObserver observer;
   if (terminal) {
     observer.batch = [&](int64_t epoch, int64_t done, int64_t batches, double loss) {
@@ -73,26 +127,35 @@ int run_train(const std::vector<std::string>& args) {
                 << std::flush;
     };
   }
-  observer.epoch = [&](const EpochRecord& r) {
-    if (terminal) std::cerr << "\r" << std::string(60, ' ') << "\r";
-    epochs << fmt::format("{},{},{:.6f},{:.4f},{},{:.2f}\n", r.epoch, r.lr, r.loss,
-                          r.train_accuracy, r.val_auc < 0 ? "" : fmt::format("{:.4f}", r.val_auc),
-                          r.seconds)
-           << std::flush;
-    spdlog::info("epoch {}/{}: loss {:.4f}, train accuracy {:.3f}{}, {:.1f} s", r.epoch,
-                 options.epochs, r.loss, r.train_accuracy,
-                 r.val_auc < 0 ? "" : fmt::format(", val subject AUC {:.3f}", r.val_auc),
-                 r.seconds);
-  };
-  const TrainResult result = train_student(*student, hyper, cohort, features, options, observer);
+  if (writer)
+    observer.epoch = [&](const EpochRecord& r) {
+      if (terminal) std::cerr << "\r" << std::string(60, ' ') << "\r";
+      epochs << fmt::format("{},{:.6g},{:.6f},{:.4f},{},{:.2f}\n", r.epoch, r.lr, r.loss,
+                            r.train_accuracy, r.val_auc < 0 ? "" : fmt::format("{:.4f}", r.val_auc),
+                            r.seconds)
+             << std::flush;
+      spdlog::info("epoch {}/{}: loss {:.4f}, train accuracy {:.3f}{}, {:.1f} s", r.epoch,
+                   options.epochs, r.loss, r.train_accuracy,
+                   r.val_auc < 0 ? "" : fmt::format(", val subject AUC {:.3f}", r.val_auc),
+                   r.seconds);
+    };
+  TrainResult result;
+  try {
+    result = train_student(*student, hyper, *cohort, *features, options, observer);
+  } catch (const Error&) {
+    if (!writer) return 1;  // an error all ranks agreed on: rank 0 reports it
+    throw;
+  }
   if (result.interrupted) {
     spdlog::warn("stopped on request after {} epochs; checkpoint {}; continue with --resume",
                  result.history.size(), options.checkpoint);
     return kExitInterrupted;
   }
   if (result.status != TrainStatus::ok) {
+    if (!writer) return 1;
     throw Error("training " + status_name(result.status) + ": " + result.message);
   }
+  if (!writer) return 0;
   ModelRecord record;
   record.epochs = result.epochs;
   record.best_epoch = result.best_epoch;

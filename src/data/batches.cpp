@@ -44,6 +44,12 @@ TrainingBatches::~TrainingBatches() {
   for (auto& t : threads_) t.join();
 }
 
+void TrainingBatches::share(int rank, int ranks) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  rank_ = rank;
+  ranks_ = ranks;
+}
+
 int64_t TrainingBatches::start_epoch(int64_t epoch) {
   std::mt19937_64 rng(seed_ * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(epoch));
   auto windows = training_epoch(cohort_, recordings_, rng);
@@ -88,10 +94,14 @@ void TrainingBatches::work() {
 }
 
 Batch TrainingBatches::make_batch(int64_t index) const {
-  const int64_t begin = index * batch_size_;
-  const int64_t n = std::min<int64_t>(batch_size_, static_cast<int64_t>(windows_.size()) - begin);
-  const int64_t per_window = window_values(features_, cohort_.joints);
+  const int64_t global =
+      std::min<int64_t>(batch_size_, static_cast<int64_t>(windows_.size()) - index * batch_size_);
   Batch b;
+  b.global_size = global;
+  b.offset = global * rank_ / ranks_;
+  const int64_t begin = index * batch_size_ + b.offset;
+  const int64_t n = global * (rank_ + 1) / ranks_ - b.offset;
+  const int64_t per_window = window_values(features_, cohort_.joints);
   b.x = torch::empty({n, features_.size(), kFeatureChannels, kWindowFrames, cohort_.joints});
   b.labels = torch::empty({n}, torch::kLong);
   std::vector<float> xy(kWindowFrames * cohort_.joints * 2);

@@ -22,10 +22,13 @@ struct Batch {
   torch::Tensor x;       ///< [N, F, 4, 150, V] float
   torch::Tensor labels;  ///< [N] int64
   std::vector<int64_t> recordings;
+  int64_t global_size = 0;  ///< windows of the whole batch, over all ranks sharing it
+  int64_t offset = 0;       ///< position of this part in the whole batch
 };
 
 /// Training batches of one split. Epoch e's windows and augmentations come from (seed, e) alone
 /// and batches are handed out in order, so what the model sees does not depend on thread timing.
+/// In data-parallel training each of R ranks makes its contiguous part of every batch.
 class TrainingBatches {
  public:
   TrainingBatches(const Cohort& cohort, std::vector<int64_t> recordings, const FeatureSet& features,
@@ -34,6 +37,8 @@ class TrainingBatches {
   TrainingBatches(const TrainingBatches&) = delete;
   TrainingBatches& operator=(const TrainingBatches&) = delete;
 
+  /// Makes this rank's part of each batch from now on (call before start_epoch).
+  void share(int rank, int ranks);
   /// Begins epoch `epoch` (abandoning what is left of the previous one); returns its batch count.
   int64_t start_epoch(int64_t epoch);
   /// The next batch of the epoch, or nothing at its end.
@@ -49,6 +54,7 @@ class TrainingBatches {
   int64_t batch_size_;
   uint64_t seed_;
   int prefetch_;
+  int rank_ = 0, ranks_ = 1;
 
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -2,6 +2,8 @@
 
 #include <mpi.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <vector>
 
 #include "dist/allocation.hpp"
@@ -24,7 +26,7 @@ void check(int code, const char* what) {
 World::World() {
   if (launcher_rank() < 0) return;
   int provided = 0;
-  check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "init");
+  check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "init");
   mpi_ = true;
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
@@ -81,6 +83,25 @@ std::string World::agree(const std::string& error) const {
   if (first == size_) return "";
   const std::string out = broadcast_from(first, error);
   return first == rank_ ? out : "rank " + std::to_string(first) + ": " + out;
+}
+
+void World::sum(void* values, int64_t count, bool doubles) const {
+  if (!mpi_ || size_ == 1) return;
+  // MPI counts are int: large tensors go in pieces.
+  constexpr int64_t kPiece = int64_t{1} << 30;
+  auto* bytes = static_cast<char*>(values);
+  const int64_t width = doubles ? 8 : 4;
+  for (int64_t done = 0; done < count; done += kPiece) {
+    const int n = static_cast<int>(std::min(kPiece, count - done));
+    check(MPI_Allreduce(MPI_IN_PLACE, bytes + done * width, n, doubles ? MPI_DOUBLE : MPI_FLOAT,
+                        MPI_SUM, MPI_COMM_WORLD),
+          "allreduce");
+  }
+}
+
+void World::abort(int code) const {
+  if (mpi_) MPI_Abort(MPI_COMM_WORLD, code);
+  std::exit(code);
 }
 
 }  // namespace cpnas

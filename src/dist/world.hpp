@@ -1,9 +1,12 @@
 #pragma once
-// The MPI world of a job. Only one thread per process calls MPI (rank 0's scheduler, every other
-// rank's worker loop), so MPI is initialised with MPI_THREAD_FUNNELED. A process that no launcher
+// The MPI world of a job. Only one thread at a time calls MPI (rank 0's scheduler, every other
+// rank's worker loop; in data-parallel training the training thread, or LibTorch's backward
+// thread of a GPU while the training thread waits for it), so MPI is initialised with
+// MPI_THREAD_SERIALIZED. A process that no launcher
 // started (no mpirun/srun environment) runs as a world of one without initialising MPI, so
 // `cpnas search` works on a laptop as it does in a job.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -41,6 +44,10 @@ class World {
   /// Collective agreement on failure: every rank passes its error (empty when fine) and gets
   /// the lowest failing rank's error, so all ranks throw together or go on together.
   std::string agree(const std::string& error) const;
+  /// Sums `count` floats or doubles over the ranks in place (collective).
+  void sum(void* values, int64_t count, bool doubles) const;
+  /// Ends every process of the job with `code`; returns only outside a job, by exiting.
+  [[noreturn]] void abort(int code) const;
 
  private:
   std::string broadcast_from(int root, const std::string& text) const;

@@ -16,7 +16,7 @@ SpatialGraphLayerImpl::SpatialGraphLayerImpl(const GraphLayerOptions& o)
       "conv", torch::nn::Conv2d(pointwise_conv(o.in_channels, out_channels_ * subsets_)));
   adjacency_ = register_buffer("adjacency", o.adjacency.slice(0, 0, subsets_).clone());
   edge_importance_ = register_parameter("edge_importance", torch::ones({subsets_, v, v}));
-  bn_ = register_module("bn", torch::nn::BatchNorm2d(out_channels_));
+  bn_ = register_module("bn", BatchNorm(out_channels_));
   residual_ = residual_for(o.in_channels, o.out_channels);
   if (residual_) register_module("residual", residual_);
 }
@@ -45,7 +45,7 @@ MultiScaleGraphLayerImpl::MultiScaleGraphLayerImpl(const GraphLayerOptions& o)
     u.alpha = register_parameter(p + "alpha", torch::zeros({1}));
     units_.push_back(u);
   }
-  bn_ = register_module("bn", torch::nn::BatchNorm2d(out));
+  bn_ = register_module("bn", BatchNorm(out));
   residual_ = residual_for(in, out);
   if (residual_) register_module("residual", residual_);
 }

@@ -27,7 +27,7 @@ class SpatialGraphLayerImpl : public torch::nn::Module {
   Activation act_;
   torch::nn::Conv2d conv_{nullptr};
   torch::Tensor adjacency_, edge_importance_;
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm bn_{nullptr};
   ConvBN residual_{nullptr};
 };
 TORCH_MODULE(SpatialGraphLayer);
@@ -48,7 +48,7 @@ class MultiScaleGraphLayerImpl : public torch::nn::Module {
   Activation act_;
   std::vector<Unit> units_;
   torch::Tensor adjacency_;
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm bn_{nullptr};
   ConvBN residual_{nullptr};
 };
 TORCH_MODULE(MultiScaleGraphLayer);

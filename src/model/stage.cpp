@@ -7,7 +7,7 @@ namespace cpnas {
 AttentionLayerImpl::AttentionLayerImpl(std::shared_ptr<Attention> attention, int64_t channels,
                                        Activation act)
     : attention_(register_module("gate", std::move(attention))),
-      bn_(register_module("bn", torch::nn::BatchNorm2d(channels))),
+      bn_(register_module("bn", BatchNorm(channels))),
       act_(act) {}
 
 torch::Tensor AttentionLayerImpl::forward(const torch::Tensor& x) {

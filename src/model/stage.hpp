@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "cpnas/attention.hpp"
+#include "cpnas/batch_norm.hpp"
 #include "cpnas/block.hpp"
 #include "model/graph_layer.hpp"
 #include "model/observer.hpp"
@@ -23,7 +24,7 @@ class AttentionLayerImpl : public torch::nn::Module {
 
  private:
   std::shared_ptr<Attention> attention_;
-  torch::nn::BatchNorm2d bn_;
+  BatchNorm bn_;
   Activation act_;
 };
 TORCH_MODULE(AttentionLayer);

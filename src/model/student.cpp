@@ -2,6 +2,7 @@
 
 #include "cpnas/feature.hpp"
 #include "data/layout.hpp"
+#include "dist/batch_shard.hpp"
 #include "error.hpp"
 #include "model/graph.hpp"
 
@@ -35,7 +36,7 @@ StageOptions stage_options(const Arch& arch, const StreamShape& shape, int64_t i
 
 InputStreamImpl::InputStreamImpl(const Arch& arch, const torch::Tensor& adjacency,
                                  const Skeleton& skeleton, const PluginRegistry& plugins) {
-  bn_ = register_module("bn", torch::nn::BatchNorm2d(kFeatureChannels));
+  bn_ = register_module("bn", BatchNorm(kFeatureChannels));
   stem_graph_ = register_module(
       "stem_graph",
       SpatialGraphLayer(GraphLayerOptions{kFeatureChannels, arch.init_channels,
@@ -94,7 +95,7 @@ StudentImpl::StudentImpl(const Arch& arch, const Skeleton& skeleton, int64_t num
               plugins)));
     channels = out;
   }
-  dropout_ = register_module("dropout", torch::nn::Dropout(arch.dropout));
+  dropout_ = arch.dropout;
   classifier_ = register_module("classifier",
                                 torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, kClasses, 1)));
 }
@@ -110,7 +111,8 @@ torch::Tensor StudentImpl::forward(const torch::Tensor& x, LayerObserver* observ
   for (size_t b = 0; b < main_.size(); ++b) {
     y = main_[b]->forward(y, observer, "main" + std::to_string(b));
   }
-  y = dropout_(y.mean({2, 3}, /*keepdim=*/true));
+  y = y.mean({2, 3}, /*keepdim=*/true);
+  if (is_training()) y = batch_dropout(y, dropout_);
   return observed(observer, "classifier", *classifier_, classifier_(y).flatten(1));
 }
 

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "cpnas/batch_norm.hpp"
 #include "cpnas/skeleton.hpp"
 #include "model/arch.hpp"
 #include "model/observer.hpp"
@@ -24,7 +25,7 @@ class InputStreamImpl : public torch::nn::Module {
   int64_t out_channels() const { return out_channels_; }
 
  private:
-  torch::nn::BatchNorm2d bn_{nullptr};
+  BatchNorm bn_{nullptr};
   SpatialGraphLayer stem_graph_{nullptr};
   std::shared_ptr<Block> stem_temporal_;
   std::vector<Stage> blocks_;
@@ -46,7 +47,7 @@ class StudentImpl : public torch::nn::Module {
  private:
   std::vector<InputStream> streams_;
   std::vector<Stage> main_;
-  torch::nn::Dropout dropout_{nullptr};
+  double dropout_ = 0;
   torch::nn::Conv2d classifier_{nullptr};
 };
 TORCH_MODULE(Student);

@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "data/batches.hpp"
+#include "dist/batch_shard.hpp"
+#include "dist/sync_batch_norm.hpp"
 #include "error.hpp"
 #include "train/checkpoint.hpp"
 #include "train/device.hpp"
@@ -95,27 +97,32 @@ std::string status_name(TrainStatus s) {
 std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohort,
                                        const std::vector<int64_t>& recordings,
                                        const FeatureSet& features, Precision precision,
-                                       int64_t batch) {
+                                       int64_t batch, Collective* group) {
   const EvaluationSet set = evaluation_set(cohort, recordings, features);
   const torch::Device device = device_of(student);
   const bool was_training = student.is_training();
   student.eval();
   torch::NoGradGuard no_grad;
-  std::vector<WindowScore> scores;
   const int64_t n = set.x.size(0);
-  for (int64_t begin = 0; begin < n; begin += batch) {
+  const int rank = group ? group->rank() : 0, ranks = group ? group->size() : 1;
+  const int64_t first = n * rank / ranks, last = n * (rank + 1) / ranks;
+  auto probability = torch::zeros({n}, torch::kDouble);
+  for (int64_t begin = first; begin < last; begin += batch) {
+    const int64_t end = std::min(last, begin + batch);
     torch::Tensor logits;
     {
       AutocastScope autocast(precision, device);
-      logits = student.forward(set.x.slice(0, begin, std::min(n, begin + batch)).to(device));
+      logits = student.forward(set.x.slice(0, begin, end).to(device));
     }
-    const auto p =
-        torch::softmax(logits.to(torch::kFloat), 1).select(1, 1).to(torch::kCPU).contiguous();
-    for (int64_t k = 0; k < p.size(0); ++k) {
-      const auto& w = set.windows[begin + k];
-      scores.push_back({cohort.ids[w.recording], cohort.labels[w.recording],
-                        static_cast<double>(p[k].item<float>()), w.start});
-    }
+    probability.slice(0, begin, end)
+        .copy_(torch::softmax(logits.to(torch::kFloat), 1).select(1, 1).to(torch::kCPU));
+  }
+  if (ranks > 1) group->sum(probability);
+  std::vector<WindowScore> scores;
+  const auto* p = probability.data_ptr<double>();
+  for (int64_t k = 0; k < n; ++k) {
+    const auto& w = set.windows[k];
+    scores.push_back({cohort.ids[w.recording], cohort.labels[w.recording], p[k], w.start});
   }
   student.train(was_training);
   return scores;
@@ -155,42 +162,140 @@ EpochRecord record_of(const std::vector<double>& row) {
 
 }  // namespace
 
+namespace {
+
+// An error every rank raised together, so every rank may leave by it; any other exception in
+// data-parallel training comes from one rank, in the middle of collective work.
+class AgreedError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Every rank learns whether any rank failed; all throw together, rank 0 with its own message.
+void agree(Collective* group, const std::string& error) {
+  if (!group || group->size() == 1) {
+    if (!error.empty()) throw AgreedError(error);
+    return;
+  }
+  auto failed = torch::tensor({error.empty() ? 0.0 : 1.0}, torch::kDouble);
+  auto first_is_rank0 =
+      torch::tensor({group->rank() == 0 && !error.empty() ? 1.0 : 0.0}, torch::kDouble);
+  auto both = torch::cat({failed, first_is_rank0});
+  group->sum(both);
+  if (both[0].item<double>() == 0) return;
+  if (!error.empty()) throw AgreedError(error);
+  throw AgreedError(both[1].item<double>() > 0 ? "rank 0 failed (see its log)"
+                                               : "another rank failed (see its log)");
+}
+
+// Floating-point tensors of the student (parameters and buffers) as rank 0 holds them.
+void align_with_root(StudentImpl& student, Collective& group) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> tensors;
+  for (const auto& t : student.parameters()) tensors.push_back(t);
+  for (const auto& t : student.buffers()) {
+    if (t.is_floating_point()) tensors.push_back(t);
+  }
+  for (auto& t : tensors) {
+    auto values = t.to(torch::kDouble).contiguous();
+    broadcast_from_root(group, values);
+    t.copy_(values);
+  }
+}
+
+// Gradients summed over the ranks, in one message.
+void sum_gradients(StudentImpl& student, Collective& group) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : student.parameters()) {
+    if (p.grad().defined()) grads.push_back(p.grad());
+  }
+  std::vector<torch::Tensor> flat;
+  for (const auto& g : grads) flat.push_back(g.reshape(-1).to(torch::kFloat));
+  auto all = torch::cat(flat);
+  group.sum(all);
+  int64_t at = 0;
+  for (auto& g : grads) {
+    g.copy_(all.slice(0, at, at + g.numel()).view_as(g));
+    at += g.numel();
+  }
+}
+
+// A stop request on any rank stops all of them at the same batch.
+bool stop_agreed(Collective* group) {
+  if (!group || group->size() == 1) return stop_requested();
+  auto flag = torch::tensor({stop_requested() ? 1.0 : 0.0}, torch::kDouble);
+  group->sum(flag);
+  return flag.item<double>() > 0;
+}
+
+}  // namespace
+
 TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort& cohort,
                           const FeatureSet& features, const TrainOptions& o,
                           const TrainObserver& observer) {
   TrainResult result;
+  Collective* group = o.group && o.group->size() > 1 ? o.group : nullptr;
+  const bool writer = !group || group->rank() == 0;
   const auto val = cohort.indices("val");
   TrainingBatches batches(cohort, cohort.indices("train"), features, hyper.batch_size, o.seed,
                           o.loader_threads);
+  if (group) batches.share(group->rank(), group->size());
   auto optimizer = make_optimizer(hyper, student.parameters());
   const torch::Device device = device_of(student);
   Snapshot best = Snapshot::of(student);
   TrainProgress progress;
   auto generator = at::detail::getDefaultCPUGenerator();
-  if (o.resume) {
-    Checkpoint c = load_checkpoint(o.checkpoint, student, o.job);
-    deserialise(*optimizer, c.optimizer);
-    {
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      generator.set_state(c.rng);
+  std::string error;
+  try {
+    if (group) {
+      if (const auto plain = unsynchronised_batch_norms(student); !plain.empty()) {
+        throw Error("data-parallel training cannot synchronise the statistics of " + plain[0] +
+                    (plain.size() > 1 ? " and " + std::to_string(plain.size() - 1) + " more" : "") +
+                    "; normalise with cpnas::BatchNorm (cpnas/batch_norm.hpp, SDK ABI 1.1) or "
+                    "train on one rank");
+      }
     }
-    best.tensors = std::move(c.best);
-    progress = c.progress;
-    for (const auto& row : c.history) result.history.push_back(record_of(row));
-    spdlog::info("resuming from {}: epoch {}, batch {}", o.checkpoint, progress.epoch + 1,
-                 progress.batch);
+    if (o.resume) {
+      Checkpoint c = load_checkpoint(o.checkpoint, student, o.job);
+      deserialise(*optimizer, c.optimizer);
+      {
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        generator.set_state(c.rng);
+      }
+      best.tensors = std::move(c.best);
+      progress = c.progress;
+      for (const auto& row : c.history) result.history.push_back(record_of(row));
+      spdlog::info("resuming from {}: epoch {}, batch {}", o.checkpoint, progress.epoch + 1,
+                   progress.batch);
+    }
+  } catch (const std::exception& e) {
+    if (!group) throw;
+    error = e.what();
   }
+  agree(group, error);
+  if (group) align_with_root(student, *group);
   auto checkpoint = [&] {
     if (o.checkpoint.empty()) return;
-    Checkpoint c;
-    c.job = o.job;
-    c.progress = progress;
-    for (const auto& r : result.history) c.history.push_back(history_row(r));
-    c.best = best.tensors;
-    c.optimizer = serialise(*optimizer);
-    std::lock_guard<std::mutex> lock(generator.mutex());
-    c.rng = generator.get_state();
-    save_checkpoint(o.checkpoint, student, c);
+    std::string failure;
+    if (writer) {
+      try {
+        Checkpoint c;
+        c.job = o.job;
+        c.progress = progress;
+        for (const auto& r : result.history) c.history.push_back(history_row(r));
+        c.best = best.tensors;
+        c.optimizer = serialise(*optimizer);
+        {
+          std::lock_guard<std::mutex> lock(generator.mutex());
+          c.rng = generator.get_state();
+        }
+        save_checkpoint(o.checkpoint, student, c);
+      } catch (const std::exception& e) {
+        if (!group) throw;
+        failure = e.what();
+      }
+    }
+    agree(group, failure);
   };
   try {
     while (progress.epoch < o.epochs) {
@@ -204,19 +309,28 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
       const int64_t batch_count = batches.start_epoch(epoch);
       for (int64_t skip = 0; skip < progress.batch; ++skip) batches.next();
       while (auto batch = batches.next()) {
-        if (stop_requested()) {
+        if (stop_agreed(group)) {
           checkpoint();
           result.interrupted = true;
           return result;
         }
+        const BatchShard shard{batch->global_size, batch->offset, group};
+        BatchShardScope scope(shard);
         torch::Tensor logits, loss;
         {
           AutocastScope autocast(o.precision, device);
           logits = student.forward(batch->x.to(device));
-          loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat),
-                                                      batch->labels.to(device));
+          loss = torch::nn::functional::cross_entropy(
+              logits.to(torch::kFloat), batch->labels.to(device),
+              torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
         }
-        const double value = loss.item<double>();
+        // Loss and correct predictions of the whole batch, the same on every rank.
+        auto totals = torch::stack(
+            {loss.detach().to(torch::kCPU, torch::kDouble),
+             logits.argmax(1).to(torch::kCPU).eq(batch->labels).sum().to(torch::kDouble)});
+        if (group) group->sum(totals);
+        const auto global = static_cast<double>(batch->global_size);
+        const double value = totals[0].item<double>() / global;
         if (!std::isfinite(value)) {
           result.status = TrainStatus::diverged;
           result.message =
@@ -224,13 +338,12 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
           break;
         }
         optimizer->zero_grad();
-        loss.backward();
+        (loss / global).backward();
+        if (group) sum_gradients(student, *group);
         optimizer->step();
-        const int64_t n = batch->x.size(0);
-        progress.loss_sum += value * static_cast<double>(n);
-        progress.seen += n;
-        progress.correct +=
-            logits.argmax(1).to(torch::kCPU).eq(batch->labels).sum().item<int64_t>();
+        progress.loss_sum += totals[0].item<double>();
+        progress.seen += batch->global_size;
+        progress.correct += static_cast<int64_t>(totals[1].item<double>());
         ++progress.batch;
         if (observer.batch) observer.batch(epoch + 1, progress.batch, batch_count, value);
       }
@@ -242,8 +355,8 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
       progress.loss_sum = 0;
       const bool last = epoch + 1 == o.epochs;
       if (!val.empty() && ((epoch + 1) % o.validate_every == 0 || last)) {
-        const ClinicalMetrics m =
-            clinical_metrics(score_windows(student, cohort, val, features, o.precision), 0.5);
+        const ClinicalMetrics m = clinical_metrics(
+            score_windows(student, cohort, val, features, o.precision, 64, group), 0.5);
         record.val_auc = std::isnan(m.subject.auc) ? 0.0 : m.subject.auc;
         if (record.val_auc > progress.best_val_auc) {
           progress.best_val_auc = record.val_auc;
@@ -269,8 +382,15 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
       }
       checkpoint();
     }
+  } catch (const AgreedError&) {
+    throw;
   } catch (const std::exception& e) {
-    if (!is_out_of_memory(e)) throw;
+    const bool oom = is_out_of_memory(e);
+    if (group) {
+      group->abort("rank " + std::to_string(group->rank()) + ": " + (oom ? "out of memory: " : "") +
+                   e.what());
+    }
+    if (!oom) throw;
     result.status = TrainStatus::failed;
     result.message = std::string("out of memory: ") + e.what();
   }

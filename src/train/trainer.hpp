@@ -10,6 +10,7 @@
 
 #include "data/cohort.hpp"
 #include "data/feature_set.hpp"
+#include "dist/collective.hpp"
 #include "io/job.hpp"
 #include "model/student.hpp"
 #include "train/metrics.hpp"
@@ -34,6 +35,10 @@ struct TrainOptions {
   std::string checkpoint;  ///< written after every epoch and on a stop request; empty: none
   bool resume = false;     ///< continue from `checkpoint`
   std::string job;         ///< the resolved job, stored in and checked against the checkpoint
+  /// Data-parallel training over these ranks when it has several: each makes and trains on its
+  /// part of every batch, BatchNorm statistics and gradients are summed over all, rank 0 writes
+  /// the checkpoint, and every rank ends with the same weights and result.
+  Collective* group = nullptr;
 };
 
 /// Reads [train].
@@ -64,11 +69,12 @@ struct TrainResult {
   std::vector<EpochRecord> history;
 };
 
-/// Per-window probability of CP for the evaluation windows of `recordings`.
+/// Per-window probability of CP for the evaluation windows of `recordings`. With a group of
+/// several ranks each scores its share of the windows and all get every score.
 std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohort,
                                        const std::vector<int64_t>& recordings,
                                        const FeatureSet& features, Precision precision,
-                                       int64_t batch = 64);
+                                       int64_t batch = 64, Collective* group = nullptr);
 
 /// What a caller sees while training runs.
 struct TrainObserver {

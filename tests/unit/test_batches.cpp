@@ -62,6 +62,41 @@ TEST(TrainingWindows, AugmentationRotatesScalesTranslatesObservedJointsOnly) {
   EXPECT_EQ(xy[3], 0.f);
 }
 
+TEST(TrainingBatches, RanksSharingBatchesMakeContiguousPartsOfTheWholeBatch) {
+  const PluginRegistry plugins = load_plugins(plugin_search_path({}));
+  const FeatureSet features(plugins, {"velocity"}, find_layout(cohort().layout));
+  TrainingBatches whole(cohort(), cohort().indices(), features, 13, 3);
+  std::vector<std::unique_ptr<TrainingBatches>> parts;
+  for (int rank = 0; rank < 3; ++rank) {
+    parts.push_back(
+        std::make_unique<TrainingBatches>(cohort(), cohort().indices(), features, 13, 3));
+    parts.back()->share(rank, 3);
+  }
+  const int64_t n = whole.start_epoch(2);
+  for (auto& p : parts) EXPECT_EQ(p->start_epoch(2), n);
+  for (int64_t b = 0; b < n; ++b) {
+    const auto w = whole.next();
+    std::vector<torch::Tensor> xs, labels;
+    int64_t offset = 0;
+    for (auto& p : parts) {
+      const auto part = p->next();
+      ASSERT_TRUE(part);
+      EXPECT_EQ(part->global_size, w->x.size(0));
+      EXPECT_EQ(part->offset, offset) << b;
+      offset += part->x.size(0);
+      xs.push_back(part->x);
+      labels.push_back(part->labels);
+    }
+    EXPECT_TRUE(torch::equal(torch::cat(xs), w->x)) << b;
+    EXPECT_TRUE(torch::equal(torch::cat(labels), w->labels)) << b;
+    // 13 windows: 4, 4 and 5 (the last batch splits its own way).
+    if (b == 0) {
+      EXPECT_EQ(xs[0].size(0), 4);
+    }
+  }
+  for (auto& p : parts) EXPECT_FALSE(p->next());
+}
+
 TEST(TrainingBatches, SameSeedSameBatchesWhateverTheThreads) {
   const PluginRegistry plugins = load_plugins(plugin_search_path({}));
   const FeatureSet features(plugins, {"position", "acceleration"}, find_layout(cohort().layout));

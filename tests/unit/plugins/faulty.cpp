@@ -1,5 +1,5 @@
 // Blocks that go wrong, for the search's failure isolation: one throws in training, one turns
-// everything into NaN (its students diverge).
+// everything into NaN (its students diverge); and one that data-parallel training must refuse.
 #include <stdexcept>
 
 #include "cpnas/plugin.hpp"
@@ -41,7 +41,20 @@ class NanBlockImpl : public cpnas::Block {
   torch::Tensor weight_;
 };
 
+// Normalises with a plain torch::nn::BatchNorm2d, as plugins built before ABI 1.1 do.
+class PlainBatchNormBlockImpl : public cpnas::Block {
+ public:
+  explicit PlainBatchNormBlockImpl(const cpnas::BlockOptions& o)
+      : stride_(o.stride), bn_(register_module("bn", torch::nn::BatchNorm2d(o.channels))) {}
+  torch::Tensor forward(const torch::Tensor& x) override { return bn_(strided(x, stride_)); }
+
+ private:
+  int64_t stride_;
+  torch::nn::BatchNorm2d bn_;
+};
+
 }  // namespace
 
 CPNAS_PLUGIN(CPNAS_BLOCK("test_throw", cpnas::block_factory<ThrowingBlockImpl>),
+             CPNAS_BLOCK("test_plain_bn", cpnas::block_factory<PlainBatchNormBlockImpl>),
              CPNAS_BLOCK("test_nan", cpnas::block_factory<NanBlockImpl>))
