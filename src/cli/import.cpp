@@ -24,7 +24,7 @@ int run_import(const std::vector<std::string>& args) {
   cl.options().add_options()("manifest", po::value(&manifest)->required(), "manifest CSV")(
       "out", po::value(&out)->required(), "cohort file to write (HDF5)")(
       "layout", po::value(&layout)->default_value(layout), "in-motion-2022, in-motion, coco-18")(
-      "min-confidence", po::value(&o.min_confidence)->default_value(o.min_confidence),
+      "min-confidence", real_value(&o.min_confidence),
       "keypoints below this confidence are missing")(
       "max-gap", po::value(&o.preprocess.max_gap_seconds)->default_value(0.5),
       "interpolate gaps up to this many seconds; longer gaps stay missing");

@@ -4,11 +4,17 @@
 
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include "error.hpp"
 #include "io/log.hpp"
 #include "plugin/loader.hpp"
 
 namespace cpnas::cli {
+
+po::typed_value<double>* real_value(double* target) {
+  return po::value(target)->default_value(*target, fmt::format("{}", *target));
+}
 
 CommandLine::CommandLine(std::string usage, std::string description, bool takes_job)
     : usage_(std::move(usage)), description_(std::move(description)), takes_job_(takes_job) {}

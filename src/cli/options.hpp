@@ -16,6 +16,10 @@ namespace cpnas::cli {
 
 namespace po = boost::program_options;
 
+/// A real-valued option whose default shows as the shortest text that reads back as the same
+/// value (0.15, not 0.14999999999999999).
+po::typed_value<double>* real_value(double* target);
+
 class CommandLine {
  public:
   /// `usage` is the synopsis after "cpnas", e.g. "plugins [options]".

@@ -59,8 +59,7 @@ int run_predict(const std::vector<std::string>& args) {
   cl.options().add_options()("model", po::value(&model)->required(), "model file")(
       "input", po::value(&input)->required(), "cohort .h5, CSV file or OpenPose JSON folder")(
       "fps", po::value(&fps)->default_value(fps), "frame rate of a CSV or OpenPose input")(
-      "min-confidence", po::value(&min_confidence)->default_value(min_confidence),
-      "keypoints below this confidence are missing");
+      "min-confidence", real_value(&min_confidence), "keypoints below this confidence are missing");
   cl.add_device_option();
   if (!cl.parse(args)) return 0;
   if (!(fps > 0)) throw UsageError("--fps must be > 0");

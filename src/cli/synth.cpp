@@ -22,17 +22,14 @@ int run_synth(const std::vector<std::string>& args) {
   std::string out;
   cl.options().add_options()("out", po::value(&out)->required(), "cohort file to write (HDF5)")(
       "infants", po::value(&o.infants)->default_value(o.infants), "number of infants")(
-      "cp-fraction", po::value(&o.cp_fraction)->default_value(o.cp_fraction),
-      "fraction who develop CP")("seconds", po::value(&o.seconds)->default_value(o.seconds),
-                                 "recording length (s)")(
-      "difficulty", po::value(&o.difficulty)->default_value(o.difficulty),
-      "class overlap, 0 (apart) to 1 (indistinguishable)")(
+      "cp-fraction", real_value(&o.cp_fraction), "fraction who develop CP")(
+      "seconds", po::value(&o.seconds)->default_value(o.seconds), "recording length (s)")(
+      "difficulty", real_value(&o.difficulty), "class overlap, 0 (apart) to 1 (indistinguishable)")(
       "layout", po::value(&o.layout)->default_value(o.layout),
       "in-motion-2022, in-motion or coco-18")(
       "test-fraction", po::value(&o.test_fraction)->default_value(o.test_fraction, "139/557"),
-      "fraction of each class in the test split")(
-      "val-fraction", po::value(&o.val_fraction)->default_value(o.val_fraction),
-      "fraction of the rest in the validation split")(
+      "fraction of each class in the test split")("val-fraction", real_value(&o.val_fraction),
+                                                  "fraction of the rest in the validation split")(
       "seed", po::value(&o.seed)->default_value(o.seed), "random seed");
   if (!cl.parse(args)) return 0;
   const auto start = std::chrono::steady_clock::now();

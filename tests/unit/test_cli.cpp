@@ -39,7 +39,11 @@ TEST(Cli, EveryCommandHasHelp) {
     EXPECT_EQ(r.status, 0) << c.name;
     EXPECT_EQ(r.out.rfind(std::string("Usage: cpnas ") + c.name, 0), 0u) << r.out;
     EXPECT_NE(r.out.find("--log-level"), std::string::npos) << c.name;
+    // Real defaults read as typed, not as their nearest binary fraction.
+    EXPECT_EQ(r.out.find("9999999"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("0000001"), std::string::npos) << r.out;
   }
+  EXPECT_NE(run("synth --help").out.find("--cp-fraction arg (=0.15)"), std::string::npos);
 }
 
 TEST(Cli, UnknownCommandAndOptionAreOneLineUsageErrors) {
