@@ -248,3 +248,38 @@ TEST_F(TrainMpi, PlainTorchBatchNormIsRefusedOnSeveralRanks) {
   EXPECT_NE(r.out.find("torch::nn::BatchNorm2dImpl"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(dir() + "/plain.h5"));
 }
+
+// Issue 5's check that the training loop learns: the published best network, 5 epochs on 2 ranks
+// on a small synthetic cohort (48 infants, half of them CP, 10 s each, classes further apart than
+// the default), validated every epoch.
+TEST(PaperBest, AShortTrainingOnASmallCohortReachesValidationAuc08) {
+  allow_mpirun_as_root();
+  const std::string where = testing::TempDir() + "cpnas_paper_best";
+  fs::remove_all(where);
+  fs::create_directories(where);
+  const auto synth = run_command(kExe + " synth --out " + where +
+                                 "/cohort.h5 --infants 48 --seconds 10 --cp-fraction 0.5 "
+                                 "--difficulty 0.3 --log-level warn 2>&1");
+  ASSERT_EQ(synth.status, 0) << synth.out;
+  const auto r = run_command("mpirun -n 2 " + kExe +
+                             " train --job " CPNAS_SOURCE_DIR "/jobs/paper-best.ini --data " +
+                             where + "/cohort.h5 --out " + where +
+                             "/model.h5 --threads 1 --log-level warn --train.epochs=5 "
+                             "--train.validate_every=1 --train.warmup_epochs=2 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto plugins = cpnas::load_plugins(cpnas::plugin_search_path({}));
+  const auto model = cpnas::load_model(where + "/model.h5", plugins);
+  EXPECT_GE(model.record.best_val_auc, 0.8);
+  EXPECT_EQ(model.job.get("arch", "attention"), "fa");
+  std::ifstream csv(where + "/model.h5.epochs.csv");
+  std::string line;
+  std::vector<double> losses;
+  std::getline(csv, line);
+  while (std::getline(csv, line)) {
+    double epoch, lr, loss;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%lf,%lf,%lf", &epoch, &lr, &loss), 3) << line;
+    losses.push_back(loss);
+  }
+  ASSERT_EQ(losses.size(), 5u);
+  EXPECT_LT(losses.back(), losses.front() / 2);
+}
