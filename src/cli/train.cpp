@@ -56,7 +56,11 @@ int run_train(const std::vector<std::string>& args) {
   Job job;
   Student student{nullptr};
   TrainOptions options;
+  Hyper hyper;
   torch::Device device(torch::kCPU);
+  // Rank 0 writes the outputs and shows progress; every rank trains.
+  const bool writer = world.rank() == 0;
+  std::ofstream epochs;
   std::string error;
   bool usage = false;
   try {
@@ -81,9 +85,15 @@ int run_train(const std::vector<std::string>& args) {
     options.checkpoint = out + ".ckpt.h5";
     options.resume = resume;
     options.job = job.to_ini();
+    hyper = hyper_from_job(job);
     student = student_from_job(job, *plugins, options.seed);
     device = cl.device(world.local_rank());
     student->to(device);
+    if (writer) {
+      epochs.open(out + ".epochs.csv", resume ? std::ios::app : std::ios::trunc);
+      if (!epochs) throw Error("cannot write '" + out + ".epochs.csv'");
+      if (!resume) epochs << "epoch,lr,loss,train_accuracy,val_auc,seconds\n";
+    }
   } catch (const UsageError& e) {
     if (!world.mpi()) throw;
     error = e.what();
@@ -102,21 +112,12 @@ int run_train(const std::vector<std::string>& args) {
     options.group = group.get();
   }
   install_stop_handlers(SIGUSR2);
-  const Hyper hyper = hyper_from_job(job);
   spdlog::info("training on {} ({} train, {} val recordings), {} epochs, {}{}",
                job.get("data", "cohort"), cohort->indices("train").size(),
                cohort->indices("val").size(), options.epochs, device.str(),
                world.size() > 1 ? fmt::format(", data-parallel over {} ranks (global batch {})",
                                               world.size(), hyper.batch_size)
                                 : "");
-  // Rank 0 writes the outputs and shows progress; every rank trains.
-  const bool writer = world.rank() == 0;
-  std::ofstream epochs;
-  if (writer) {
-    epochs.open(out + ".epochs.csv", resume ? std::ios::app : std::ios::trunc);
-    if (!epochs) throw Error("cannot write '" + out + ".epochs.csv'");
-    if (!resume) epochs << "epoch,lr,loss,train_accuracy,val_auc,seconds\n";
-  }
   // A live line on a terminal; batch jobs get the per-epoch log lines only.
   const bool terminal = writer && isatty(STDERR_FILENO) != 0;
   TrainObserver observer;

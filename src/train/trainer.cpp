@@ -160,10 +160,6 @@ EpochRecord record_of(const std::vector<double>& row) {
   return r;
 }
 
-}  // namespace
-
-namespace {
-
 // An error every rank raised together, so every rank may leave by it; any other exception in
 // data-parallel training comes from one rank, in the middle of collective work.
 class AgreedError : public Error {
@@ -171,21 +167,33 @@ class AgreedError : public Error {
   using Error::Error;
 };
 
-// Every rank learns whether any rank failed; all throw together, rank 0 with its own message.
+// Every rank learns whether any rank failed and the lowest failing rank's error, and all throw
+// it together (as World::agree does, through the group's sums: a rank's text travels as the
+// only non-zero contribution).
 void agree(Collective* group, const std::string& error) {
-  if (!group || group->size() == 1) {
+  if (!group) {
     if (!error.empty()) throw AgreedError(error);
     return;
   }
-  auto failed = torch::tensor({error.empty() ? 0.0 : 1.0}, torch::kDouble);
-  auto first_is_rank0 =
-      torch::tensor({group->rank() == 0 && !error.empty() ? 1.0 : 0.0}, torch::kDouble);
-  auto both = torch::cat({failed, first_is_rank0});
-  group->sum(both);
-  if (both[0].item<double>() == 0) return;
-  if (!error.empty()) throw AgreedError(error);
-  throw AgreedError(both[1].item<double>() > 0 ? "rank 0 failed (see its log)"
-                                               : "another rank failed (see its log)");
+  // Per rank: 0 when fine, else its message's length + 1 (an empty message still counts).
+  auto lengths = torch::zeros({group->size()}, torch::kDouble);
+  if (!error.empty()) lengths[group->rank()] = static_cast<double>(error.size() + 1);
+  group->sum(lengths);
+  int first = 0;
+  while (first < group->size() && lengths[first].item<double>() == 0) ++first;
+  if (first == group->size()) return;
+  auto text = torch::zeros({static_cast<int64_t>(lengths[first].item<double>()) - 1});
+  auto* chars = text.data_ptr<float>();
+  if (first == group->rank()) {
+    for (size_t i = 0; i < error.size(); ++i) chars[i] = static_cast<unsigned char>(error[i]);
+  }
+  group->sum(text);
+  if (first == group->rank()) throw AgreedError(error);
+  std::string message(static_cast<size_t>(text.numel()), ' ');
+  for (size_t i = 0; i < message.size(); ++i) {
+    message[i] = static_cast<char>(static_cast<unsigned char>(chars[i]));
+  }
+  throw AgreedError("rank " + std::to_string(first) + ": " + message);
 }
 
 // Floating-point tensors of the student (parameters and buffers) as rank 0 holds them.

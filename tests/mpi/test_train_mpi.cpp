@@ -239,6 +239,38 @@ TEST_F(TrainMpi, AnErrorOnTheRanksEndsThemAllWithItsMessage) {
   EXPECT_FALSE(fs::exists(dir() + "/throw.h5"));
 }
 
+TEST_F(TrainMpi, AnOutputOnlyRankZeroCannotWriteStopsEveryRankBeforeTraining) {
+  const auto r = run_command("timeout 120 " + train(2, "missing-dir/model.h5") + " 2>&1");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(
+      r.out.find("cpnas: error: cannot write '" + dir() + "/missing-dir/model.h5.epochs.csv'"),
+      std::string::npos)
+      << r.out;
+}
+
+TEST_F(TrainMpi, ACheckpointRankZeroCannotWriteEndsEveryRankWithItsError) {
+  const std::string vanishing = dir() + "/vanishing";
+  fs::remove_all(vanishing);
+  fs::create_directories(vanishing);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string line = "exec timeout 120 " + train(2, "vanishing/model.h5") + " > " + dir() +
+                             "/vanishing.log 2>&1";
+    execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Once the ranks have set up (the CSV exists), the directory of the checkpoint disappears.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (!fs::exists(vanishing + "/model.h5.epochs.csv") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  fs::remove_all(vanishing);
+  const std::string log = dir() + "/vanishing.log";
+  EXPECT_EQ(wait_status(pid), 1) << read_file(log);
+  EXPECT_NE(read_file(log).find("model.h5.ckpt.h5"), std::string::npos) << read_file(log);
+}
+
 TEST_F(TrainMpi, PlainTorchBatchNormIsRefusedOnSeveralRanks) {
   const auto r = train_faulty("plain.h5", "test_plain_bn");
   EXPECT_EQ(r.status, 1) << r.out;

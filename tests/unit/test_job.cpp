@@ -53,8 +53,9 @@ TEST(Job, UnknownKeyNamesFileLineAndKey) {
 
 TEST(Job, UnknownSection) {
   const auto path = write_temp("[archi]\n");
-  EXPECT_EQ(error_of([&] { Job::load(path); }),
-            path + ":1: unknown section [archi] (sections: data, arch, hyper, train, search, space)");
+  EXPECT_EQ(
+      error_of([&] { Job::load(path); }),
+      path + ":1: unknown section [archi] (sections: data, arch, hyper, train, search, space)");
 }
 
 TEST(Job, BadTypeAndRange) {
