@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
+#include "cli/set_up.hpp"
 #include "data/layout.hpp"
 #include "dist/allocation.hpp"
 #include "dist/scheduler.hpp"
@@ -99,22 +100,10 @@ int run_search(const std::vector<std::string>& args) {
   // stops all of them together, before the first message of the search.
   // Only rank 0 reports an agreed error; the others leave quietly with the same status.
   Start start;
-  std::string error;
-  bool usage = false;
-  if (world.rank() == 0) {
-    try {
-      start = prepare(cl, run_dir, resume, data);
-    } catch (const UsageError& e) {
-      error = e.what();
-      usage = true;
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-  }
-  if (const auto agreed = world.agree(error); !agreed.empty()) {
-    if (world.rank() != 0) return 1;
-    if (usage) throw UsageError(agreed);
-    throw Error(agreed);
+  if (!set_up_together(world, [&] {
+        if (world.rank() == 0) start = prepare(cl, run_dir, resume, data);
+      })) {
+    return 1;
   }
   start.job = world.broadcast(start.job);
   start.run_dir = world.broadcast(start.run_dir);
@@ -126,8 +115,7 @@ int run_search(const std::vector<std::string>& args) {
   std::unique_ptr<Cohort> cohort;
   std::unique_ptr<FeatureSet> features;
   torch::Device device(torch::kCPU);
-  error.clear();
-  try {
+  const bool ready = set_up_together(world, [&] {
     add_log_file(dir.log(world.rank()));
     const Allocation allocation = Allocation::from_environment();
     spdlog::info("allocation: {}", allocation.describe());
@@ -140,13 +128,8 @@ int run_search(const std::vector<std::string>& args) {
     device = cl.device(world.local_rank());
     spdlog::info("rank {} of {}: {}, {} threads, cohort {} ({} recordings)", world.rank(),
                  world.size(), device.str(), n, job.get("data", "cohort"), cohort->size());
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  if (const auto agreed = world.agree(error); !agreed.empty()) {
-    if (world.rank() != 0) return 1;
-    throw Error(agreed);
-  }
+  });
+  if (!ready) return 1;
 
   install_stop_handlers(signal_number(job.get("search", "preemption_signal")));
   const StudentRunner runner(job, space, *plugins, *cohort, *features, world.rank(), device);

@@ -11,6 +11,7 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
+#include "cli/set_up.hpp"
 #include "data/layout.hpp"
 #include "dist/allocation.hpp"
 #include "dist/mpi_collective.hpp"
@@ -61,9 +62,7 @@ int run_train(const std::vector<std::string>& args) {
   // Rank 0 writes the outputs and shows progress; every rank trains.
   const bool writer = world.rank() == 0;
   std::ofstream epochs;
-  std::string error;
-  bool usage = false;
-  try {
+  const bool ready = set_up_together(world, [&] {
     if (world.mpi()) {
       const Allocation allocation = Allocation::from_environment();
       spdlog::info("allocation: {}", allocation.describe());
@@ -94,19 +93,8 @@ int run_train(const std::vector<std::string>& args) {
       if (!epochs) throw Error("cannot write '" + out + ".epochs.csv'");
       if (!resume) epochs << "epoch,lr,loss,train_accuracy,val_auc,seconds\n";
     }
-  } catch (const UsageError& e) {
-    if (!world.mpi()) throw;
-    error = e.what();
-    usage = true;
-  } catch (const std::exception& e) {
-    if (!world.mpi()) throw;
-    error = e.what();
-  }
-  if (const auto agreed = world.agree(error); !agreed.empty()) {
-    if (world.rank() != 0) return 1;
-    if (usage) throw UsageError(agreed);
-    throw Error(agreed);
-  }
+  });
+  if (!ready) return 1;
   if (world.size() > 1) {
     group = make_collective(world, device);
     options.group = group.get();

@@ -196,36 +196,37 @@ void agree(Collective* group, const std::string& error) {
   throw AgreedError("rank " + std::to_string(first) + ": " + message);
 }
 
-// Floating-point tensors of the student (parameters and buffers) as rank 0 holds them.
-void align_with_root(StudentImpl& student, Collective& group) {
+// Runs `collective` on `tensors` as one flat float tensor: one message rather than one per tensor.
+template <class F>
+void as_one_message(const std::vector<torch::Tensor>& tensors, F collective) {
+  std::vector<torch::Tensor> flat;
+  for (const auto& t : tensors) flat.push_back(t.detach().reshape(-1).to(torch::kFloat));
+  auto all = torch::cat(flat);
+  collective(all);
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> tensors;
-  for (const auto& t : student.parameters()) tensors.push_back(t);
-  for (const auto& t : student.buffers()) {
-    if (t.is_floating_point()) tensors.push_back(t);
-  }
-  for (auto& t : tensors) {
-    auto values = t.to(torch::kDouble).contiguous();
-    broadcast_from_root(group, values);
-    t.copy_(values);
+  int64_t at = 0;
+  for (const auto& t : tensors) {
+    t.detach().copy_(all.slice(0, at, at + t.numel()).view_as(t));
+    at += t.numel();
   }
 }
 
-// Gradients summed over the ranks, in one message.
+// Floating-point tensors of the student (parameters and buffers) as rank 0 holds them.
+void align_with_root(StudentImpl& student, Collective& group) {
+  std::vector<torch::Tensor> tensors = student.parameters();
+  for (const auto& t : student.buffers()) {
+    if (t.is_floating_point()) tensors.push_back(t);
+  }
+  as_one_message(tensors, [&](torch::Tensor& all) { broadcast_from_root(group, all); });
+}
+
+// Gradients summed over the ranks.
 void sum_gradients(StudentImpl& student, Collective& group) {
   std::vector<torch::Tensor> grads;
   for (const auto& p : student.parameters()) {
     if (p.grad().defined()) grads.push_back(p.grad());
   }
-  std::vector<torch::Tensor> flat;
-  for (const auto& g : grads) flat.push_back(g.reshape(-1).to(torch::kFloat));
-  auto all = torch::cat(flat);
-  group.sum(all);
-  int64_t at = 0;
-  for (auto& g : grads) {
-    g.copy_(all.slice(0, at, at + g.numel()).view_as(g));
-    at += g.numel();
-  }
+  as_one_message(grads, [&](torch::Tensor& all) { group.sum(all); });
 }
 
 // A stop request on any rank stops all of them at the same batch.
