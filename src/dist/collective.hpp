@@ -16,6 +16,9 @@ class Collective {
   /// Sums a contiguous float or double tensor over the ranks, in place; every rank gets the same
   /// values.
   virtual void sum(torch::Tensor& values) = 0;
+  /// Collective agreement on failure: every rank passes its error (empty when fine) and gets
+  /// the lowest failing rank's error ("rank R: ..." on the others), as World::agree.
+  virtual std::string agree(const std::string& error) = 0;
   /// Ends every rank of the job with `message` in the log. The way out of an error that one rank
   /// meets in the middle of collective work, where the others would wait for it forever.
   [[noreturn]] virtual void abort(const std::string& message) = 0;

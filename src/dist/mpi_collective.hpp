@@ -13,6 +13,7 @@ class MpiCollective : public Collective {
   int rank() const override { return world_.rank(); }
   int size() const override { return world_.size(); }
   void sum(torch::Tensor& values) override;
+  std::string agree(const std::string& error) override { return world_.agree(error); }
   [[noreturn]] void abort(const std::string& message) override;
 
  private:

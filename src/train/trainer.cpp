@@ -167,33 +167,10 @@ class AgreedError : public Error {
   using Error::Error;
 };
 
-// Every rank learns whether any rank failed and the lowest failing rank's error, and all throw
-// it together (as World::agree does, through the group's sums: a rank's text travels as the
-// only non-zero contribution).
+// Every rank learns whether any rank failed, and all throw the lowest failing rank's error.
 void agree(Collective* group, const std::string& error) {
-  if (!group) {
-    if (!error.empty()) throw AgreedError(error);
-    return;
-  }
-  // Per rank: 0 when fine, else its message's length + 1 (an empty message still counts).
-  auto lengths = torch::zeros({group->size()}, torch::kDouble);
-  if (!error.empty()) lengths[group->rank()] = static_cast<double>(error.size() + 1);
-  group->sum(lengths);
-  int first = 0;
-  while (first < group->size() && lengths[first].item<double>() == 0) ++first;
-  if (first == group->size()) return;
-  auto text = torch::zeros({static_cast<int64_t>(lengths[first].item<double>()) - 1});
-  auto* chars = text.data_ptr<float>();
-  if (first == group->rank()) {
-    for (size_t i = 0; i < error.size(); ++i) chars[i] = static_cast<unsigned char>(error[i]);
-  }
-  group->sum(text);
-  if (first == group->rank()) throw AgreedError(error);
-  std::string message(static_cast<size_t>(text.numel()), ' ');
-  for (size_t i = 0; i < message.size(); ++i) {
-    message[i] = static_cast<char>(static_cast<unsigned char>(chars[i]));
-  }
-  throw AgreedError("rank " + std::to_string(first) + ": " + message);
+  const std::string agreed = group ? group->agree(error) : error;
+  if (!agreed.empty()) throw AgreedError(agreed);
 }
 
 // Runs `collective` on `tensors` as one flat float tensor: one message rather than one per tensor.

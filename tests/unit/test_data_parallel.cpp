@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -34,9 +35,27 @@ class ThreadGroup {
     }
     values.copy_(result_);
   }
+  // The lowest failing rank's error, prefixed with its rank on the others (as World::agree).
+  std::string agree(int rank, const std::string& error) {
+    auto failed = torch::zeros({size_}, torch::kDouble);
+    if (!error.empty()) failed[rank] = 1;
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!error.empty()) errors_[rank] = error;
+    lock.unlock();
+    sum(failed);
+    for (int r = 0; r < size_; ++r) {
+      if (failed[r].item<double>() == 0) continue;
+      lock.lock();
+      const std::string first = errors_[r];
+      lock.unlock();
+      return r == rank ? first : "rank " + std::to_string(r) + ": " + first;
+    }
+    return "";
+  }
   int size() const { return size_; }
 
  private:
+  std::map<int, std::string> errors_;
   int size_, arrived_ = 0;
   int64_t round_ = 0;
   torch::Tensor total_, result_;
@@ -50,6 +69,7 @@ class ThreadRank : public Collective {
   int rank() const override { return rank_; }
   int size() const override { return group_.size(); }
   void sum(torch::Tensor& values) override { group_.sum(values); }
+  std::string agree(const std::string& error) override { return group_.agree(rank_, error); }
   void abort(const std::string& message) override { throw std::runtime_error(message); }
 
  private:
