@@ -9,6 +9,11 @@
 
 #include <stdint.h>
 
+// A C++ standard header defines libstdc++'s _GLIBCXX_USE_CXX11_ABI, which the fingerprint reads
+// (LibTorch 2.x no longer passes it as -D, so a plugin source that includes nothing else first
+// would otherwise fingerprint "none").
+#include <cstddef>
+
 #include <torch/version.h>
 
 /// Incremented when a change breaks existing plugins (the loader refuses another major).

@@ -15,38 +15,53 @@ namespace {
 // The convention is that of the published figures (PyTorch-OpCounter): a convolution costs
 // output elements x (input channels per group x kernel size + 1 when it has a bias), a BatchNorm
 // 2 per element; matrix products (the graph aggregation) are counted apart.
+//
+// An operator's inputs can be read only in the start callback (LibTorch 2.x keeps them on the
+// caller's stack, gone by the end callback), its outputs only in the end callback: the start
+// notes the MACs per output element, the end multiplies.
 thread_local int op_depth = 0;
 thread_local int64_t counted_macs = 0;
 thread_local int64_t counted_graph_macs = 0;
+
+struct OpCost : at::ObserverContext {
+  int64_t macs_per_output = 0;
+  bool graph = false;
+};
 
 bool is(const char* name, const char* op) {
   return std::strcmp(name, op) == 0;
 }
 
-void count_op(const at::RecordFunction& fn) {
+std::unique_ptr<at::ObserverContext> cost_of(const at::RecordFunction& fn) {
   const char* name = fn.name();
-  const auto& outputs = fn.outputs();
-  if (outputs.empty() || !outputs[0].isTensor()) return;
-  const auto out = outputs[0].toTensor();
   const auto inputs = fn.inputs();
+  auto cost = std::make_unique<OpCost>();
   if (is(name, "aten::conv2d") || is(name, "aten::convolution")) {
     const auto w = inputs[1].toTensor();
     const int64_t bias = inputs[2].isTensor() && inputs[2].toTensor().defined() ? 1 : 0;
-    counted_macs += out.numel() * (w.size(1) * w.size(2) * w.size(3) + bias);
+    cost->macs_per_output = w.size(1) * w.size(2) * w.size(3) + bias;
   } else if (is(name, "aten::batch_norm")) {
-    counted_macs += 2 * out.numel();
+    cost->macs_per_output = 2;
   } else if (is(name, "aten::mm") || is(name, "aten::matmul") || is(name, "aten::bmm")) {
-    counted_graph_macs += out.numel() * inputs[0].toTensor().size(-1);
+    cost->macs_per_output = inputs[0].toTensor().size(-1);
+    cost->graph = true;
+  } else {
+    return nullptr;
   }
+  return cost;
 }
 
-std::unique_ptr<at::ObserverContext> on_enter(const at::RecordFunction&) {
-  ++op_depth;
-  return nullptr;
+std::unique_ptr<at::ObserverContext> on_enter(const at::RecordFunction& fn) {
+  return op_depth++ == 0 ? cost_of(fn) : nullptr;
 }
 
-void on_exit(const at::RecordFunction& fn, at::ObserverContext*) {
-  if (--op_depth == 0) count_op(fn);
+void on_exit(const at::RecordFunction& fn, at::ObserverContext* context) {
+  --op_depth;
+  const auto* cost = static_cast<const OpCost*>(context);
+  const auto& outputs = fn.outputs();
+  if (!cost || outputs.empty() || !outputs[0].isTensor()) return;
+  (cost->graph ? counted_graph_macs : counted_macs) +=
+      outputs[0].toTensor().numel() * cost->macs_per_output;
 }
 
 class Profiler : public LayerObserver {

@@ -1,4 +1,7 @@
 // Built twice, into two directories: two plugins that register the same attention name.
+// Compiled as under LibTorch 2.x, which passes no -D_GLIBCXX_USE_CXX11_ABI: the fingerprint must
+// still read the string ABI that libstdc++ defines.
+#undef _GLIBCXX_USE_CXX11_ABI
 #include "cpnas/abi.hpp"
 
 static const cpnas_plugin_item items[] = {{CPNAS_KIND_ATTENTION, "twin", &items}};
