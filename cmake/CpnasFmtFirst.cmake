@@ -1,0 +1,26 @@
+# LibTorch 2.x wheels carry fmt's headers in their include directory, where they would shadow the
+# fmt that spdlog was built against (seen: pip's LibTorch 2.11 with fmt 12 next to Ubuntu's
+# spdlog 1.12, built with fmt 9). spdlog's and fmt's own headers are put first, through a
+# directory of links (a plain -I of /usr/include would be ignored as a system directory).
+set(_cpnas_torch_fmt "")
+foreach(_dir ${TORCH_INCLUDE_DIRS})
+  if(EXISTS "${_dir}/fmt/core.h")
+    set(_cpnas_torch_fmt "${_dir}")
+  endif()
+endforeach()
+if(_cpnas_torch_fmt AND TARGET fmt::fmt)
+  get_target_property(_cpnas_fmt fmt::fmt INTERFACE_INCLUDE_DIRECTORIES)
+  get_target_property(_cpnas_spdlog spdlog::spdlog INTERFACE_INCLUDE_DIRECTORIES)
+  list(GET _cpnas_fmt 0 _cpnas_fmt)
+  list(GET _cpnas_spdlog 0 _cpnas_spdlog)
+  get_filename_component(_cpnas_fmt "${_cpnas_fmt}" REALPATH)
+  get_filename_component(_cpnas_torch_fmt "${_cpnas_torch_fmt}" REALPATH)
+  if(NOT _cpnas_fmt STREQUAL _cpnas_torch_fmt)
+    set(_first ${CMAKE_BINARY_DIR}/include-first)
+    file(MAKE_DIRECTORY ${_first})
+    file(CREATE_LINK ${_cpnas_fmt}/fmt ${_first}/fmt SYMBOLIC)
+    file(CREATE_LINK ${_cpnas_spdlog}/spdlog ${_first}/spdlog SYMBOLIC)
+    include_directories(BEFORE SYSTEM ${_first})
+    message(STATUS "cpnas: fmt and spdlog from ${_cpnas_fmt} before LibTorch's fmt")
+  endif()
+endif()
