@@ -71,6 +71,7 @@ int run_bench(const std::vector<std::string>& args) {
       "steps", po::value(&steps)->default_value(5), "timed steps")(
       "warmup", po::value(&warmup)->default_value(2), "untimed steps first")(
       "data", po::value(&data), "cohort file (bench data)");
+  cl.add_device_option();
   cl.positional("mode", 1);
   if (!cl.parse(args)) return 0;
   if (mode != "train" && mode != "eval" && mode != "data") {
@@ -95,23 +96,26 @@ int run_bench(const std::vector<std::string>& args) {
   o.steps = steps;
   o.warmup_steps = warmup;
   o.precision = parse_precision(job.get("train", "precision"));
-  if (o.precision == Precision::bf16 && !cpu_has_native_bf16()) {
+  o.device = cl.device();
+  if (o.precision == Precision::bf16 && !o.device.is_cuda() && !cpu_has_native_bf16()) {
     spdlog::warn("this CPU has no native bf16 (AVX-512 BF16 or AMX): bf16 is emulated and slow");
   }
   Student student = student_from_job(job, cl.plugins(), 0);
+  student->to(o.device);
   const Throughput t = measure_throughput(*student, hyper, o);
   const nlohmann::json out{{"mode", mode},
                            {"windows_per_s", t.windows_per_s},
                            {"ms_per_step", t.ms_per_step},
                            {"threads", torch::get_num_threads()},
                            {"precision", precision_name(o.precision)},
+                           {"device", o.device.str()},
                            {"batch", o.batch}};
   if (cl.json()) {
     std::cout << out.dump() << "\n";
   } else {
-    std::cout << fmt::format("{} {}: {:.2f} windows/s, {:.1f} ms/step (batch {}, {} threads)\n",
+    std::cout << fmt::format("{} {}: {:.2f} windows/s, {:.1f} ms/step (batch {}, {}, {} threads)\n",
                              mode, precision_name(o.precision), t.windows_per_s, t.ms_per_step,
-                             o.batch, torch::get_num_threads());
+                             o.batch, o.device.str(), torch::get_num_threads());
   }
   return 0;
 }

@@ -6,17 +6,21 @@ namespace cpnas {
 
 Throughput measure_throughput(StudentImpl& student, const Hyper& hyper,
                               const ThroughputOptions& o) {
-  const auto x = torch::randn({o.batch, student.num_features(), 4, o.frames, o.joints});
-  const auto labels = torch::randint(0, 2, {o.batch}, torch::kLong);
+  const auto x = torch::randn({o.batch, student.num_features(), 4, o.frames, o.joints}, o.device);
+  const auto labels =
+      torch::randint(0, 2, {o.batch}, torch::TensorOptions(torch::kLong).device(o.device));
   auto optimizer = make_optimizer(hyper, student.parameters());
   student.train(o.train);
-  const torch::Device cpu(torch::kCPU);
+  // GPU work is queued: the clock is read only once the device has finished it.
+  auto finish = [&] {
+    if (o.device.is_cuda()) torch::cuda::synchronize(o.device.index());
+  };
 
   auto step = [&] {
     if (o.train) {
       torch::Tensor loss;
       {
-        AutocastScope autocast(o.precision, cpu);
+        AutocastScope autocast(o.precision, o.device);
         loss = torch::nn::functional::cross_entropy(student.forward(x), labels);
       }
       optimizer->zero_grad();
@@ -24,14 +28,16 @@ Throughput measure_throughput(StudentImpl& student, const Hyper& hyper,
       optimizer->step();
     } else {
       torch::NoGradGuard no_grad;
-      AutocastScope autocast(o.precision, cpu);
+      AutocastScope autocast(o.precision, o.device);
       student.forward(x);
     }
   };
 
   for (int i = 0; i < o.warmup_steps; ++i) step();
+  finish();
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < o.steps; ++i) step();
+  finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return {o.batch * o.steps / seconds, 1000.0 * seconds / o.steps};

@@ -17,6 +17,7 @@ struct ThroughputOptions {
   int warmup_steps = 2;
   int steps = 5;
   Precision precision = Precision::fp32;
+  torch::Device device = torch::kCPU;  ///< the student must already be there
 };
 
 struct Throughput {
