@@ -1,0 +1,195 @@
+// The CUDA path, on a machine with a GPU (label gpu; built only with CPNAS_WITH_CUDA): training on
+// the GPU follows training on the CPU, a model trained there scores the same on either device,
+// bf16 autocast trains, a search trains its students there, bench times GPU steps, and the NCCL
+// collective sums on the device.
+//
+// Tolerances are those of TF32: LibTorch lets cuDNN convolve in TF32 (10-bit mantissa) by default,
+// so GPU results carry relative errors around 1e-3 that the CPU's fp32 does not.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config.hpp"
+#include "run_command.hpp"
+#include "tiny_search.hpp"
+#if CPNAS_WITH_NCCL
+#include "dist/nccl_collective.hpp"
+#include "dist/world.hpp"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kExe = CPNAS_EXE;
+
+// Two input streams, sep blocks with the fa attention gate, dropout: the layers of paper-best,
+// small enough for seconds per epoch on a CPU.
+const char* kJob = R"([data]
+features = position, velocity
+[arch]
+init_channels = 8
+input_blocks = 1
+input_depth = 1
+input_stride = 2
+main_blocks = 1
+main_depth = 1
+main_stride = 2
+block = sep
+attention = fa
+dropout = 0.2
+[hyper]
+batch_size = 16
+optimizer = sgd
+lr = 0.01
+[train]
+epochs = 2
+validate_every = 1
+early_stop_epoch = 0
+)";
+
+std::string dir() {
+  return testing::TempDir() + "cpnas_gpu";
+}
+
+CommandResult cpnas(const std::string& args) {
+  return run_command(kExe + " " + args + " --log-level warn 2>&1");
+}
+
+CommandResult train(const std::string& device, const std::string& out,
+                    const std::string& extra = "") {
+  return cpnas("train --job " + dir() + "/job.ini --data " + dir() + "/cohort.h5 --out " + dir() +
+               "/" + out + " --device " + device + " " + extra);
+}
+
+// The loss column of MODEL.epochs.csv.
+std::vector<double> losses(const std::string& model) {
+  std::ifstream in(dir() + "/" + model + ".epochs.csv");
+  std::string line;
+  std::getline(in, line);
+  std::vector<double> out;
+  double epoch, lr, loss;
+  while (std::getline(in, line)) {
+    if (std::sscanf(line.c_str(), "%lf,%lf,%lf", &epoch, &lr, &loss) == 3) out.push_back(loss);
+  }
+  return out;
+}
+
+// Window scores of the test split under a model file, scored on `device`.
+std::vector<double> scores(const std::string& model, const std::string& device) {
+  const std::string csv = dir() + "/" + model + "." + device + ".scores.csv";
+  const auto r = cpnas("evaluate --model " + dir() + "/" + model + " --data " + dir() +
+                       "/cohort.h5 --split test --scores " + csv + " --device " + device);
+  EXPECT_EQ(r.status, 0) << r.out;
+  std::ifstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  std::vector<double> out;
+  while (std::getline(in, line)) out.push_back(std::stod(line.substr(line.rfind(',') + 1)));
+  return out;
+}
+
+double largest_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    worst = std::max(worst, std::abs(a[i] - b[i]));
+  }
+  return worst;
+}
+
+class Gpu : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ASSERT_TRUE(torch::cuda::is_available())
+        << "the gpu tests need a visible CUDA device; run them on a GPU node (ctest -L gpu)";
+    // Each test runs in a process of its own: the cohort and the two trainings are made once per
+    // build of cpnas.
+    const std::string stamp =
+        std::to_string(fs::last_write_time(kExe).time_since_epoch().count()) + "\n" + kJob;
+    if (read_file(dir() + "/stamp") == stamp) return;
+    fs::remove_all(dir());
+    fs::create_directories(dir());
+    std::ofstream(dir() + "/job.ini") << kJob;
+    const auto synth =
+        cpnas("synth --out " + dir() + "/cohort.h5 " + std::string(kTinyCohortOptions));
+    ASSERT_EQ(synth.status, 0) << synth.out;
+    for (const std::string device : {"cpu", "cuda"}) {
+      const auto r = train(device, device + ".h5");
+      ASSERT_EQ(r.status, 0) << r.out;
+    }
+    std::ofstream(dir() + "/stamp") << stamp;
+  }
+};
+
+}  // namespace
+
+TEST_F(Gpu, TrainingFollowsTheCpu) {
+  const auto cpu = losses("cpu.h5"), gpu = losses("cuda.h5");
+  ASSERT_EQ(cpu.size(), 2u);
+  ASSERT_EQ(gpu.size(), 2u);
+  for (size_t epoch = 0; epoch < 2; ++epoch) {
+    EXPECT_NEAR(gpu[epoch], cpu[epoch], 1e-2 * cpu[epoch]) << "epoch " << epoch + 1;
+  }
+  EXPECT_LE(largest_difference(scores("cpu.h5", "cpu"), scores("cuda.h5", "cpu")), 0.02);
+}
+
+TEST_F(Gpu, AModelTrainedOnTheGpuScoresTheSameOnTheCpu) {
+  const auto on_cpu = scores("cuda.h5", "cpu"), on_gpu = scores("cuda.h5", "cuda");
+  ASSERT_GT(on_cpu.size(), 5u);
+  EXPECT_LE(largest_difference(on_cpu, on_gpu), 2e-3);
+}
+
+TEST_F(Gpu, Bf16AutocastTrains) {
+  const auto r = train("cuda", "bf16.h5", "--train.precision=bf16");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto bf16 = losses("bf16.h5"), fp32 = losses("cuda.h5");
+  ASSERT_EQ(bf16.size(), 2u);
+  for (size_t epoch = 0; epoch < 2; ++epoch) {
+    EXPECT_TRUE(std::isfinite(bf16[epoch]));
+    EXPECT_NEAR(bf16[epoch], fp32[epoch], 0.05) << "epoch " << epoch + 1;
+  }
+}
+
+TEST_F(Gpu, ASearchTrainsItsStudentsOnTheGpu) {
+  std::ofstream(dir() + "/search.ini") << kTinySearchJob;
+  const std::string run = dir() + "/search";
+  fs::remove_all(run);
+  const auto r = run_command(kExe + " search --job " + dir() + "/search.ini --data " + dir() +
+                             "/cohort.h5 --run-dir " + run + " --device cuda 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("cuda:0"), std::string::npos) << r.out;
+  EXPECT_EQ(finished_students(run), 7);
+}
+
+TEST_F(Gpu, BenchTimesGpuSteps) {
+  for (const std::string mode : {"train", "eval"}) {
+    const auto r = run_command(kExe + " bench " + mode + " --job " + CPNAS_SOURCE_DIR +
+                               "/jobs/paper-best.ini --device cuda --steps 3 --json");
+    ASSERT_EQ(r.status, 0) << r.out;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j.at("device"), "cuda:0");
+    EXPECT_GT(j.at("windows_per_s").get<double>(), 0.0);
+  }
+}
+
+#if CPNAS_WITH_NCCL
+TEST(Nccl, SumsGpuAndCpuTensorsInAWorldOfOne) {
+  ASSERT_TRUE(torch::cuda::is_available());
+  const cpnas::World world;
+  cpnas::NcclCollective nccl(world, 0);
+  auto gpu = torch::arange(6, torch::TensorOptions(torch::kFloat).device(torch::kCUDA, 0));
+  auto expected = gpu.cpu();
+  nccl.sum(gpu);
+  EXPECT_TRUE(torch::equal(gpu.cpu(), expected));
+  auto cpu = torch::arange(4, torch::kDouble);
+  nccl.sum(cpu);
+  EXPECT_TRUE(torch::equal(cpu, torch::arange(4, torch::kDouble)));
+}
+#endif
