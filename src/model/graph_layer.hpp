@@ -23,7 +23,10 @@ class SpatialGraphLayerImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
-  int64_t subsets_, out_channels_;
+  torch::Tensor convolve_then_aggregate(const torch::Tensor& x, const torch::Tensor& graph);
+  torch::Tensor aggregate_then_convolve(const torch::Tensor& x, const torch::Tensor& graph);
+
+  int64_t subsets_, in_channels_, out_channels_;
   Activation act_;
   torch::nn::Conv2d conv_{nullptr};
   torch::Tensor adjacency_, edge_importance_;
