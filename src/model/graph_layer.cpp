@@ -7,6 +7,12 @@ ConvBN residual_for(int64_t in, int64_t out) {
   return in == out ? ConvBN(nullptr) : ConvBN(pointwise_conv(in, out));
 }
 
+// The aggregation's matrix products return contiguous tensors; the layers after a graph layer
+// get its input's layout (channels-last in a student on the CPU).
+torch::Tensor in_layout_of(const torch::Tensor& y, const torch::Tensor& x) {
+  return y.contiguous(x.suggest_memory_format());
+}
+
 }  // namespace
 
 SpatialGraphLayerImpl::SpatialGraphLayerImpl(const GraphLayerOptions& o)
@@ -31,7 +37,7 @@ torch::Tensor SpatialGraphLayerImpl::forward(const torch::Tensor& x) {
   // faster training step); elsewhere the convolution goes first.
   const auto y = in_channels_ < out_channels_ ? aggregate_then_convolve(x, graph)
                                               : convolve_then_aggregate(x, graph);
-  return activate(act_, bn_(y)) + (residual_ ? residual_(x) : x);
+  return activate(act_, bn_(in_layout_of(y, x))) + (residual_ ? residual_(x) : x);
 }
 
 torch::Tensor SpatialGraphLayerImpl::convolve_then_aggregate(const torch::Tensor& x,
@@ -93,7 +99,7 @@ torch::Tensor MultiScaleGraphLayerImpl::forward(const torch::Tensor& x) {
     auto term = u.value(x).matmul(graph);                                 // [N, C, T, V]
     y = y.defined() ? y + term : term;
   }
-  return activate(act_, bn_(y)) + (residual_ ? residual_(x) : x);
+  return activate(act_, bn_(in_layout_of(y, x))) + (residual_ ? residual_(x) : x);
 }
 
 }  // namespace cpnas
