@@ -17,6 +17,7 @@
 
 #include "config.hpp"
 #include "run_command.hpp"
+#include "small_train_job.hpp"
 #include "tiny_search.hpp"
 #if CPNAS_WITH_NCCL
 #include "dist/nccl_collective.hpp"
@@ -28,31 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kExe = CPNAS_EXE;
-
-// Two input streams, sep blocks with the fa attention gate, dropout: the layers of paper-best,
-// small enough for seconds per epoch on a CPU.
-const char* kJob = R"([data]
-features = position, velocity
-[arch]
-init_channels = 8
-input_blocks = 1
-input_depth = 1
-input_stride = 2
-main_blocks = 1
-main_depth = 1
-main_stride = 2
-block = sep
-attention = fa
-dropout = 0.2
-[hyper]
-batch_size = 16
-optimizer = sgd
-lr = 0.01
-[train]
-epochs = 2
-validate_every = 1
-early_stop_epoch = 0
-)";
 
 std::string dir() {
   return testing::TempDir() + "cpnas_gpu";
@@ -111,12 +87,12 @@ class Gpu : public testing::Test {
         << "the gpu tests need a visible CUDA device; run them on a GPU node (ctest -L gpu)";
     // Each test runs in a process of its own: the cohort and the two trainings are made once per
     // build of cpnas.
-    const std::string stamp =
-        std::to_string(fs::last_write_time(kExe).time_since_epoch().count()) + "\n" + kJob;
+    const std::string stamp = std::to_string(fs::last_write_time(kExe).time_since_epoch().count()) +
+                              "\n" + kSmallTrainJob;
     if (read_file(dir() + "/stamp") == stamp) return;
     fs::remove_all(dir());
     fs::create_directories(dir());
-    std::ofstream(dir() + "/job.ini") << kJob;
+    std::ofstream(dir() + "/job.ini") << small_train_job("sgd");
     const auto synth =
         cpnas("synth --out " + dir() + "/cohort.h5 " + std::string(kTinyCohortOptions));
     ASSERT_EQ(synth.status, 0) << synth.out;

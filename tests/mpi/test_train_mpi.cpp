@@ -25,6 +25,7 @@
 #include "io/model_file.hpp"
 #include "plugin/loader.hpp"
 #include "run_command.hpp"
+#include "small_train_job.hpp"
 #include "tiny_search.hpp"
 #include "train/evaluation.hpp"
 
@@ -34,41 +35,8 @@ namespace fs = std::filesystem;
 
 const std::string kExe = CPNAS_EXE;
 
-// Two input streams, sep blocks with the fa attention gate (BatchNorm in the core and in
-// plugins), dropout, and a batch of 13 that splits unevenly over 2 and 3 ranks: 23 steps with the
-// usual warm-up.
-const char* kJob = R"([data]
-features = position, velocity
-[arch]
-init_channels = 8
-input_blocks = 1
-input_depth = 1
-input_stride = 2
-main_blocks = 1
-main_depth = 1
-main_stride = 2
-block = sep
-attention = fa
-dropout = 0.2
-[hyper]
-batch_size = 13
-optimizer = OPTIMIZER
-lr = LR
-[train]
-epochs = 2
-validate_every = 10
-early_stop_epoch = 0
-)";
-
 std::string dir() {
   return testing::TempDir() + "cpnas_mpi_train";
-}
-
-std::string job_text(const std::string& optimizer) {
-  std::string text = kJob;
-  text.replace(text.find("OPTIMIZER"), 9, optimizer);
-  text.replace(text.find("LR"), 2, optimizer == "sgd" ? "0.01" : "0.005");
-  return text;
 }
 
 std::string train(int ranks, const std::string& out, const std::string& extra = "",
@@ -152,13 +120,13 @@ class TrainMpi : public testing::Test {
     allow_mpirun_as_root();
     // Each test runs in a process of its own: the cohort and the 1-process model are made once
     // per build of cpnas and job.
-    const std::string stamp =
-        std::to_string(fs::last_write_time(kExe).time_since_epoch().count()) + "\n" + kJob;
+    const std::string stamp = std::to_string(fs::last_write_time(kExe).time_since_epoch().count()) +
+                              "\n" + kSmallTrainJob;
     if (read_file(dir() + "/stamp") == stamp) return;
     fs::remove_all(dir());
     fs::create_directories(dir());
     for (const std::string optimizer : {"sgd", "adam"}) {
-      std::ofstream(dir() + "/" + optimizer + ".ini") << job_text(optimizer);
+      std::ofstream(dir() + "/" + optimizer + ".ini") << small_train_job(optimizer);
     }
     const auto synth = run_command(kExe + " synth --out " + dir() + "/cohort.h5 " +
                                    kTinyCohortOptions + " --log-level warn 2>&1");
