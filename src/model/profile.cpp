@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "error.hpp"
+
 namespace cpnas {
 namespace {
 
@@ -35,14 +37,21 @@ bool is(const char* name, const char* op) {
 std::unique_ptr<at::ObserverContext> cost_of(const at::RecordFunction& fn) {
   const char* name = fn.name();
   const auto inputs = fn.inputs();
+  const auto needs = [&](size_t count) {
+    if (inputs.size() < count) {
+      throw Error(std::string("profile: LibTorch recorded no inputs of ") + name);
+    }
+  };
   auto cost = std::make_unique<OpCost>();
   if (is(name, "aten::conv2d") || is(name, "aten::convolution")) {
+    needs(3);
     const auto w = inputs[1].toTensor();
     const int64_t bias = inputs[2].isTensor() && inputs[2].toTensor().defined() ? 1 : 0;
     cost->macs_per_output = w.size(1) * w.size(2) * w.size(3) + bias;
   } else if (is(name, "aten::batch_norm")) {
     cost->macs_per_output = 2;
   } else if (is(name, "aten::mm") || is(name, "aten::matmul") || is(name, "aten::bmm")) {
+    needs(1);
     cost->macs_per_output = inputs[0].toTensor().size(-1);
     cost->graph = true;
   } else {
