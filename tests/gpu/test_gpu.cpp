@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <vector>
@@ -16,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config.hpp"
+#include "epochs_csv.hpp"
 #include "run_command.hpp"
 #include "small_train_job.hpp"
 #include "tiny_search.hpp"
@@ -46,14 +46,8 @@ CommandResult train(const std::string& device, const std::string& out,
 
 // The loss column of MODEL.epochs.csv.
 std::vector<double> losses(const std::string& model) {
-  std::ifstream in(dir() + "/" + model + ".epochs.csv");
-  std::string line;
-  std::getline(in, line);
   std::vector<double> out;
-  double epoch, lr, loss;
-  while (std::getline(in, line)) {
-    if (std::sscanf(line.c_str(), "%lf,%lf,%lf", &epoch, &lr, &loss) == 3) out.push_back(loss);
-  }
+  for (const auto& row : read_epochs(dir() + "/" + model + ".epochs.csv")) out.push_back(row.loss);
   return out;
 }
 

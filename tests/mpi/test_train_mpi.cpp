@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "data/cohort.hpp"
+#include "epochs_csv.hpp"
 #include "io/model_file.hpp"
 #include "plugin/loader.hpp"
 #include "run_command.hpp"
@@ -92,20 +92,14 @@ Difference max_difference(const std::string& a, const std::string& b) {
 
 // The per-epoch losses and training accuracies of two trainings agree.
 void expect_same_epochs(const std::string& a, const std::string& b) {
-  std::ifstream one(dir() + "/" + a + ".epochs.csv"), two(dir() + "/" + b + ".epochs.csv");
-  std::string x, y;
-  std::getline(one, x);
-  std::getline(two, y);
-  int rows = 0;
-  double epoch_x, lr_x, loss_x, accuracy_x, epoch_y, lr_y, loss_y, accuracy_y;
-  while (std::getline(one, x) && std::getline(two, y)) {
-    ASSERT_EQ(std::sscanf(x.c_str(), "%lf,%lf,%lf,%lf", &epoch_x, &lr_x, &loss_x, &accuracy_x), 4);
-    ASSERT_EQ(std::sscanf(y.c_str(), "%lf,%lf,%lf,%lf", &epoch_y, &lr_y, &loss_y, &accuracy_y), 4);
-    EXPECT_NEAR(loss_x, loss_y, 1e-5) << "epoch " << epoch_x;
-    EXPECT_EQ(accuracy_x, accuracy_y) << "epoch " << epoch_x;
-    ++rows;
+  const auto x = read_epochs(dir() + "/" + a + ".epochs.csv");
+  const auto y = read_epochs(dir() + "/" + b + ".epochs.csv");
+  ASSERT_EQ(x.size(), 2u);
+  ASSERT_EQ(y.size(), 2u);
+  for (size_t i = 0; i < x.size(); ++i) {
+    EXPECT_NEAR(x[i].loss, y[i].loss, 1e-5) << "epoch " << x[i].epoch;
+    EXPECT_EQ(x[i].train_accuracy, y[i].train_accuracy) << "epoch " << x[i].epoch;
   }
-  EXPECT_EQ(rows, 2);
 }
 
 int wait_status(pid_t pid) {
@@ -271,15 +265,7 @@ TEST(PaperBest, AShortTrainingOnASmallCohortReachesValidationAuc08) {
   const auto model = cpnas::load_model(where + "/model.h5", plugins);
   EXPECT_GE(model.record.best_val_auc, 0.8);
   EXPECT_EQ(model.job.get("arch", "attention"), "fa");
-  std::ifstream csv(where + "/model.h5.epochs.csv");
-  std::string line;
-  std::vector<double> losses;
-  std::getline(csv, line);
-  while (std::getline(csv, line)) {
-    double epoch, lr, loss;
-    ASSERT_EQ(std::sscanf(line.c_str(), "%lf,%lf,%lf", &epoch, &lr, &loss), 3) << line;
-    losses.push_back(loss);
-  }
-  ASSERT_EQ(losses.size(), 5u);
-  EXPECT_LT(losses.back(), losses.front() / 2);
+  const auto epochs = read_epochs(where + "/model.h5.epochs.csv");
+  ASSERT_EQ(epochs.size(), 5u);
+  EXPECT_LT(epochs.back().loss, epochs.front().loss / 2);
 }
