@@ -20,7 +20,8 @@
 #define CPNAS_ABI_MAJOR 1
 /// Incremented when the ABI grows compatibly (older plugins keep loading).
 /// 1.1: cpnas::BatchNorm (batch_norm.hpp) and the core's cpnas::host::batch_norm.
-#define CPNAS_ABI_MINOR 1
+/// 1.2: activate_() and the core's cpnas::host::swish_ (activation.hpp).
+#define CPNAS_ABI_MINOR 2
 
 #define CPNAS_STRINGIFY_IMPL(x) #x
 #define CPNAS_STRINGIFY(x) CPNAS_STRINGIFY_IMPL(x)

@@ -9,6 +9,15 @@ namespace cpnas {
 
 enum class Activation { relu, relu6, hardswish, swish };
 
+namespace host {
+
+/// Swish in x's own memory, defined by the cpnas core (vectorised for fp32 CPU tensors). Declared
+/// weak so that a plugin loads into any process: without the core it is null and activate_()
+/// uses LibTorch's. Since ABI 1.2.
+__attribute__((weak, visibility("default"))) torch::Tensor swish_(torch::Tensor& x);
+
+}  // namespace host
+
 /// Applies `a` to `x` (swish is x * sigmoid(x)).
 inline torch::Tensor activate(Activation a, const torch::Tensor& x) {
   switch (a) {
@@ -28,6 +37,25 @@ inline torch::Tensor activate(Activation a, const torch::Tensor& x) {
       }
 #endif
       return torch::silu(x);
+  }
+  return x;
+}
+
+/// activate() for a layer's fresh output that nothing else reads: where no gradients are recorded
+/// it is computed in x's own memory, which saves a pass over memory (and swish on fp32 CPU
+/// tensors runs the core's vectorised kernel); with gradients it is activate(a, x). Since ABI 1.2.
+inline torch::Tensor activate_(Activation a, torch::Tensor x) {
+  if (torch::GradMode::is_enabled()) return activate(a, x);
+  switch (a) {
+    case Activation::relu:
+      return x.relu_();
+    case Activation::relu6:
+      return x.clamp_(0.0, 6.0);
+    case Activation::hardswish:
+      return torch::hardswish_(x);
+    case Activation::swish:
+      if (x.scalar_type() == torch::kFloat && host::swish_ != nullptr) return host::swish_(x);
+      return activate(a, x);
   }
   return x;
 }

@@ -13,7 +13,7 @@ class BasicBlockImpl : public cpnas::Block {
         residual_(register_module("residual", cpnas::TemporalResidual(o.channels, o.stride))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    return cpnas::activate(act_, conv_(x)) + residual_(x);
+    return cpnas::add_into(cpnas::activate_(act_, conv_(x)), residual_(x));
   }
 
  private:

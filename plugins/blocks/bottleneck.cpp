@@ -19,9 +19,9 @@ class BottleneckBlockImpl : public cpnas::Block {
         residual_(register_module("residual", cpnas::TemporalResidual(o.channels, o.stride))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    auto y = cpnas::activate(act_, reduce_(x));
-    y = cpnas::activate(act_, conv_(y));
-    return cpnas::activate(act_, expand_(y) + residual_(x));
+    auto y = cpnas::activate_(act_, reduce_(x));
+    y = cpnas::activate_(act_, conv_(y));
+    return cpnas::activate_(act_, cpnas::add_into(expand_(y), residual_(x)));
   }
 
  private:

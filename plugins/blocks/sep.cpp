@@ -19,9 +19,9 @@ class SepBlockImpl : public cpnas::Block {
         residual_(register_module("residual", cpnas::TemporalResidual(o.channels, o.stride))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    auto y = cpnas::activate(act_, expand_(x));
-    y = cpnas::activate(act_, depthwise_(y));
-    return project_(y) + residual_(x);
+    auto y = cpnas::activate_(act_, expand_(x));
+    y = cpnas::activate_(act_, depthwise_(y));
+    return cpnas::add_into(project_(y), residual_(x));
   }
 
  private:

@@ -23,9 +23,9 @@ class SandglassBlockImpl : public cpnas::Block {
         residual_(register_module("residual", cpnas::TemporalResidual(o.channels, o.stride))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    auto y = cpnas::activate(act_, depthwise_in_(x));
-    y = cpnas::activate(act_, expand_(reduce_(y)));
-    return depthwise_out_(y) + residual_(x);
+    auto y = cpnas::activate_(act_, depthwise_in_(x));
+    y = cpnas::activate_(act_, expand_(reduce_(y)));
+    return cpnas::add_into(depthwise_out_(y), residual_(x));
   }
 
  private:

@@ -19,7 +19,7 @@ class ShuffleBlockImpl : public cpnas::Block {
         residual_(register_module("residual", cpnas::TemporalResidual(o.channels, o.stride))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    return cpnas::activate(act_, expand_(depthwise_(reduce_(x))) + residual_(x));
+    return cpnas::activate_(act_, cpnas::add_into(expand_(depthwise_(reduce_(x))), residual_(x)));
   }
 
  private:

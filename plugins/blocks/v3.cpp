@@ -42,9 +42,9 @@ class V3BlockImpl : public cpnas::Block {
         residual_(register_module("residual", cpnas::TemporalResidual(o.channels, o.stride))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    auto y = depthwise_(cpnas::activate(act_, expand_(x)));
-    y = cpnas::activate(act_, project_(excite_(y)));
-    return y + residual_(x);
+    auto y = depthwise_(cpnas::activate_(act_, expand_(x)));
+    y = cpnas::activate_(act_, project_(excite_(y)));
+    return cpnas::add_into(y, residual_(x));
   }
 
  private:
