@@ -11,7 +11,7 @@ AttentionLayerImpl::AttentionLayerImpl(std::shared_ptr<Attention> attention, int
       act_(act) {}
 
 torch::Tensor AttentionLayerImpl::forward(const torch::Tensor& x) {
-  return activate(act_, bn_(x * attention_->forward(x))) + x;
+  return add_into(activate_(act_, bn_(x * attention_->forward(x))), x);
 }
 
 namespace {

@@ -59,6 +59,15 @@ InputStreamImpl::InputStreamImpl(const Arch& arch, const torch::Tensor& adjacenc
 torch::Tensor InputStreamImpl::forward(const torch::Tensor& x, LayerObserver* observer,
                                        const std::string& name) {
   auto y = observed(observer, name + ".bn", *bn_, bn_(x));
+  // oneDNN convolves channels-last tensors without reordering them to its blocked layout and
+  // back: paper-best evaluates 14 % faster on one CPU thread. Training stays channels-first:
+  // it would be 15 % faster in bf16, but oneDNN's channels-last gradients round differently at
+  // each batch size, and Adam magnifies that noise in the (exactly zero) gradients of biases in
+  // front of BatchNorm until 2 ranks' scores differ from one process's by 1.8e-3 (1.5e-4 in
+  // channels-first, 6e-4 between 1 and 2 threads), past what tests/mpi holds them to.
+  // The input's BatchNorm runs before: over 4 channels it is 5x slower channels-last.
+  if (y.is_cpu() && !torch::GradMode::is_enabled())
+    y = y.contiguous(torch::MemoryFormat::ChannelsLast);
   y = observed(observer, name + ".stem_graph", *stem_graph_, stem_graph_(y));
   y = observed(observer, name + ".stem_temporal", *stem_temporal_, stem_temporal_->forward(y));
   for (size_t b = 0; b < blocks_.size(); ++b) {
@@ -105,17 +114,7 @@ torch::Tensor StudentImpl::forward(const torch::Tensor& x, LayerObserver* observ
               "student input must be [N, ", num_features(), ", 4, T, V], got ", x.sizes());
   std::vector<torch::Tensor> outputs;
   for (int64_t f = 0; f < num_features(); ++f) {
-    // oneDNN convolves channels-last tensors without reordering them to its blocked layout and
-    // back: paper-best evaluates 14 % faster on one CPU thread. Training stays channels-first:
-    // it would be 15 % faster in bf16, but oneDNN's channels-last gradients round differently at
-    // each batch size, and Adam magnifies that noise in the (exactly zero) gradients of biases in
-    // front of BatchNorm until 2 ranks' scores differ from one process's by 1.8e-3 (1.5e-4 in
-    // channels-first, 6e-4 between 1 and 2 threads), past what tests/mpi holds them to.
-    auto in = x.select(1, f);
-    if (x.is_cpu() && !torch::GradMode::is_enabled()) {
-      in = in.contiguous(torch::MemoryFormat::ChannelsLast);
-    }
-    outputs.push_back(streams_[f]->forward(in, observer, "stream" + std::to_string(f)));
+    outputs.push_back(streams_[f]->forward(x.select(1, f), observer, "stream" + std::to_string(f)));
   }
   auto y = torch::cat(outputs, 1);
   for (size_t b = 0; b < main_.size(); ++b) {

@@ -46,45 +46,49 @@ TEST(Graph, DistancePartitionIsColumnNormalisedOverAllSubsets) {
 
 // The layer's defining formula, sum_k (W_k x + b_k) G_k, then BN, act, + residual, written out
 // with the layer's own parameters: a layer that widens aggregates first, one that does not
-// convolves first, and both must compute it, forward and backward.
-TEST(SpatialGraphLayer, BothAggregationOrdersComputeTheDefiningFormula) {
+// convolves first, and both must compute it, forward and backward, on channels-first input
+// (training) and channels-last input (evaluation on the CPU), keeping the input's layout.
+TEST(SpatialGraphLayer, BothAggregationOrdersComputeTheDefiningFormulaInBothLayouts) {
   torch::manual_seed(3);
-  for (const auto& [in, out] : {std::pair<int64_t, int64_t>{3, 8}, {8, 8}, {8, 5}}) {
-    GraphLayerOptions o;
-    o.in_channels = in;
-    o.out_channels = out;
-    o.graph_distance = 2;
-    o.activation = Activation::swish;
-    o.adjacency = distance_adjacency(chain(6));
-    SpatialGraphLayer layer(o);
-    layer->eval();  // BatchNorm with its initial statistics: y / sqrt(1 + eps)
-    {
-      torch::NoGradGuard no_grad;
-      layer->named_parameters()["edge_importance"].uniform_(0.5, 1.5);
-      layer->named_parameters()["conv.bias"].normal_();
+  for (const auto format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast})
+    for (const auto& [in, out] : {std::pair<int64_t, int64_t>{3, 8}, {8, 8}, {8, 5}}) {
+      GraphLayerOptions o;
+      o.in_channels = in;
+      o.out_channels = out;
+      o.graph_distance = 2;
+      o.activation = Activation::swish;
+      o.adjacency = distance_adjacency(chain(6));
+      SpatialGraphLayer layer(o);
+      layer->eval();  // BatchNorm with its initial statistics: y / sqrt(1 + eps)
+      {
+        torch::NoGradGuard no_grad;
+        layer->named_parameters()["edge_importance"].uniform_(0.5, 1.5);
+        layer->named_parameters()["conv.bias"].normal_();
+      }
+      const auto x = torch::randn({2, in, 7, 6}).contiguous(format).requires_grad_();
+      const auto params = layer->named_parameters();
+      const auto graph = layer->named_buffers()["adjacency"] * params["edge_importance"];
+      const auto y =
+          torch::conv2d(x, params["conv.weight"], params["conv.bias"]).view({2, 3, out, 7, 6});
+      const auto aggregated = torch::einsum("nkctv,kvw->nctw", {y, graph});
+      auto residual = x;
+      if (in != out) {
+        residual = layer->named_children()["residual"]->as<ConvBNImpl>()->forward(x);
+      }
+      const auto expected = torch::silu(aggregated / std::sqrt(1 + 1e-5)) + residual;
+      const auto got = layer->forward(x);
+      EXPECT_EQ(got.suggest_memory_format(), format) << in << " -> " << out;
+      EXPECT_TRUE(torch::allclose(got, expected, 1e-4, 1e-5)) << in << " -> " << out;
+      const auto grads = [&](const torch::Tensor& output) {
+        return torch::autograd::grad({output.square().sum()},
+                                     {x, params["conv.weight"], params["edge_importance"]});
+      };
+      const auto g = grads(got), e = grads(expected);
+      for (size_t i = 0; i < g.size(); ++i) {
+        EXPECT_TRUE(torch::allclose(g[i], e[i], 1e-4, 1e-4))
+            << in << " -> " << out << ", grad " << i << ", " << format;
+      }
     }
-    const auto x = torch::randn({2, in, 7, 6}, torch::requires_grad());
-    const auto params = layer->named_parameters();
-    const auto graph = layer->named_buffers()["adjacency"] * params["edge_importance"];
-    const auto y =
-        torch::conv2d(x, params["conv.weight"], params["conv.bias"]).view({2, 3, out, 7, 6});
-    const auto aggregated = torch::einsum("nkctv,kvw->nctw", {y, graph});
-    auto residual = x;
-    if (in != out) {
-      residual = layer->named_children()["residual"]->as<ConvBNImpl>()->forward(x);
-    }
-    const auto expected = torch::silu(aggregated / std::sqrt(1 + 1e-5)) + residual;
-    const auto got = layer->forward(x);
-    EXPECT_TRUE(torch::allclose(got, expected, 1e-4, 1e-5)) << in << " -> " << out;
-    const auto grads = [&](const torch::Tensor& output) {
-      return torch::autograd::grad({output.square().sum()},
-                                   {x, params["conv.weight"], params["edge_importance"]});
-    };
-    const auto g = grads(got), e = grads(expected);
-    for (size_t i = 0; i < g.size(); ++i) {
-      EXPECT_TRUE(torch::allclose(g[i], e[i], 1e-4, 1e-4)) << in << " -> " << out << ", grad " << i;
-    }
-  }
 }
 
 TEST(Layouts, MatchTheDesign) {
