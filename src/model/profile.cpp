@@ -132,7 +132,9 @@ ModelProfile profile_student(StudentImpl& student, int64_t joints, int64_t frame
 
   const bool was_training = student.is_training();
   student.eval();
-  torch::NoGradGuard no_grad;
+  // Recording gradients keeps every layer on its defining operators: without them evaluation
+  // folds BatchNorm into convolutions and changes layouts, and the count would follow that.
+  torch::AutoGradMode with_gradients(true);
   const auto input = torch::zeros({1, student.num_features(), 4, frames, joints});
   Profiler profiler;
   op_depth = 0;

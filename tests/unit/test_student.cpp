@@ -34,10 +34,20 @@ TEST(Student, PaperBestMatchesThePublishedSize) {
   EXPECT_EQ(p.params, 644732);
   EXPECT_EQ(p.params_paper, 621184);
   EXPECT_NEAR(static_cast<double>(p.macs), 909e6, 0.05 * 909e6);
+  // The executed operators of the layers' defining formulas (BatchNorm unfolded; the widened
+  // stems' aggregated bias is an add, not a convolution's bias).
+  EXPECT_EQ(p.macs, 896279372);
+  EXPECT_EQ(p.graph_macs, 95202592);
   int64_t layer_params = 0;
   for (const auto& l : p.layers) layer_params += l.params;
   EXPECT_EQ(layer_params, p.params);
   EXPECT_EQ(p.layers.back().output_shape, (std::vector<int64_t>{1, 2}));
+  // Called where no gradients are recorded, the count must not follow
+  // evaluation's fast paths (BatchNorm folded into convolutions).
+  torch::NoGradGuard no_grad;
+  const ModelProfile q = profile_student(*student, 29);
+  EXPECT_EQ(q.macs, p.macs);
+  EXPECT_EQ(q.graph_macs, p.graph_macs);
 }
 
 class EveryBlockAndAttention : public testing::TestWithParam<std::tuple<std::string, std::string>> {
