@@ -1,5 +1,7 @@
 #include "model/graph_layer.hpp"
 
+#include "model/frame_product.hpp"
+
 namespace cpnas {
 namespace {
 
@@ -17,15 +19,11 @@ torch::Tensor in_layout_of(const torch::Tensor& y, const torch::Tensor& x) {
 // outermost, then B blocks of C channels, as channels-last stores it), by `left` [R, V*B]:
 // channels-last [N, C, T, R]. One batched product straight on the layout, where reading the
 // joints as the last dimension would cost two layout copies of x's size (3x slower in total).
-// It runs on one thread: LibTorch 1.13 multiplies frame by frame through OpenBLAS, and frames
-// split over threads by hand did not run faster on two (measured).
-torch::Tensor product_per_frame(const torch::Tensor& left, const torch::Tensor& x,
-                                int64_t channels) {
+torch::Tensor aggregate_frames(const torch::Tensor& left, const torch::Tensor& x,
+                               int64_t channels) {
   const int64_t n = x.size(0), t = x.size(2);
-  const auto frames = x.permute({0, 2, 3, 1}).reshape({n * t, -1, channels});
-  const int64_t rows = left.size(0);
-  return at::bmm(left.expand({n * t, rows, left.size(1)}), frames)
-      .view({n, t, rows, channels})
+  return product_per_frame(left, x.permute({0, 2, 3, 1}).reshape({n * t, -1, channels}))
+      .view({n, t, left.size(0), channels})
       .permute({0, 3, 1, 2});
 }
 
@@ -65,8 +63,8 @@ torch::Tensor SpatialGraphLayerImpl::convolve_then_aggregate(const torch::Tensor
   const int64_t n = x.size(0), t = x.size(2), v = x.size(3);
   if (channels_last(x)) {
     // A frame of the convolution's output is [V*K, C]; left[w, (v, k)] = G_k[v, w].
-    return product_per_frame(graph.permute({2, 1, 0}).reshape({v, v * subsets_}), conv_(x),
-                             out_channels_);
+    return aggregate_frames(graph.permute({2, 1, 0}).reshape({v, v * subsets_}), conv_(x),
+                            out_channels_);
   }
   // [N, K*C, T, V] -> [N*C*T, K*V] so that all K subsets aggregate in one matrix product.
   auto y = conv_(x).view({n, subsets_, out_channels_, t, v}).permute({0, 2, 3, 1, 4});

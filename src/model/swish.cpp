@@ -12,6 +12,7 @@
 #endif
 
 #include "cpnas/activation.hpp"
+#include "model/cpu_features.hpp"
 
 namespace cpnas {
 namespace {
@@ -45,16 +46,8 @@ __attribute__((target("avx2,fma"))) void swish_avx2(float* data, int64_t begin, 
   for (; i < end; ++i) data[i] = data[i] / (1.0f + std::exp(-data[i]));
 }
 
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
-
 #else
 
-bool has_avx2() {
-  return false;
-}
 void swish_avx2(float*, int64_t, int64_t) {}
 
 #endif
@@ -64,7 +57,7 @@ void swish_avx2(float*, int64_t, int64_t) {}
 namespace host {
 
 torch::Tensor swish_(torch::Tensor& x) {
-  if (!has_avx2() || !x.device().is_cpu() || x.scalar_type() != torch::kFloat ||
+  if (!cpu_has_avx2_fma() || !x.device().is_cpu() || x.scalar_type() != torch::kFloat ||
       !x.is_non_overlapping_and_dense()) {
     return torch::silu_(x);
   }

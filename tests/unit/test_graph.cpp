@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "data/layout.hpp"
 #include "error.hpp"
+#include "model/frame_product.hpp"
 #include "model/graph.hpp"
 #include "model/graph_layer.hpp"
 
@@ -116,4 +119,27 @@ TEST(Layouts, MatchTheDesign) {
     }
   }
   EXPECT_THROW(find_layout("kinect"), Error);
+}
+
+// Evaluation's kernel (no gradients, fp32) against at::bmm: channel counts that use every
+// vector width and the scalar tail, a left factor with zeros that it skips, and a NaN in a
+// frame, which a zero of left does not spread.
+TEST(ProductPerFrame, EqualsABatchedMatrixProduct) {
+  torch::manual_seed(11);
+  for (const int64_t channels : {64, 45, 3}) {
+    const auto left = torch::randn({7, 12}) * (torch::rand({7, 12}) < 0.3);
+    const auto frames = torch::randn({40, 12, channels});
+    const auto expected = at::bmm(left.expand({40, 7, 12}), frames);
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::allclose(product_per_frame(left, frames), expected, 1e-5, 1e-5)) << channels;
+  }
+  auto left = torch::zeros({2, 3});
+  left[0][0] = 2.0f;
+  left[1][2] = 1.0f;
+  auto frames = torch::ones({1, 3, 8});
+  frames[0][1][0] = std::nanf("");
+  torch::NoGradGuard no_grad;
+  const auto out = product_per_frame(left, frames);
+  EXPECT_TRUE(
+      torch::equal(out, torch::stack({torch::full({8}, 2.0f), torch::ones({8})}).unsqueeze(0)));
 }
