@@ -9,8 +9,8 @@ ConvBN residual_for(int64_t in, int64_t out) {
   return in == out ? ConvBN(nullptr) : ConvBN(pointwise_conv(in, out));
 }
 
-// The aggregation's matrix products return contiguous tensors; the layers after a graph layer
-// get its input's layout (channels-last in a student on the CPU).
+// y in x's layout: the aggregation's matrix products return contiguous tensors, and the layers
+// after a graph layer get its input's layout (channels-last in a student on the CPU).
 torch::Tensor in_layout_of(const torch::Tensor& y, const torch::Tensor& x) {
   return y.contiguous(x.suggest_memory_format());
 }
@@ -82,18 +82,18 @@ torch::Tensor SpatialGraphLayerImpl::aggregate_then_convolve(const torch::Tensor
   const auto aggregated = x.contiguous()
                               .view({n * in_channels_ * t, v})
                               .mm(graph.permute({1, 0, 2}).reshape({v, subsets_ * v}))
-                              .view({n, in_channels_, t, subsets_ * v})
-                              .contiguous(x.suggest_memory_format());
+                              .view({n, in_channels_, t, subsets_ * v});
   // The 1x1 convolution's subset k reads joint block k of the width: a (1, K) kernel dilated by V.
   const auto weight = conv_->weight.view({subsets_, out_channels_, in_channels_})
                           .permute({1, 2, 0})
                           .reshape({out_channels_, in_channels_, 1, subsets_});
-  const auto y = torch::nn::functional::conv2d(
-      aggregated, weight, torch::nn::functional::Conv2dFuncOptions().dilation({1, v}));
+  const auto y =
+      torch::nn::functional::conv2d(in_layout_of(aggregated, x), weight,
+                                    torch::nn::functional::Conv2dFuncOptions().dilation({1, v}));
   // The bias, aggregated: b_k times the column sums of G_k, per output channel and joint.
   const auto bias = conv_->bias.view({subsets_, out_channels_}).t().mm(graph.sum(1));
   // In y's layout, so that the add runs along contiguous memory (twice as fast channels-last).
-  return add_into(y, bias.view({1, out_channels_, 1, v}).contiguous(y.suggest_memory_format()));
+  return add_into(y, in_layout_of(bias.view({1, out_channels_, 1, v}), y));
 }
 
 MultiScaleGraphLayerImpl::MultiScaleGraphLayerImpl(const GraphLayerOptions& o)
