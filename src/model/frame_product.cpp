@@ -1,6 +1,6 @@
 #include "model/frame_product.hpp"
 
-#include <ATen/Parallel.h>
+#include "model/parallel.hpp"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -12,8 +12,7 @@ namespace cpnas {
 namespace {
 
 // LibTorch 1.13 multiplies a batch of small matrices frame by frame through OpenBLAS, on one
-// thread (frames split over threads by hand did not scale either: OpenBLAS serialises the
-// calls), at ~24 GMAC/s dense; a skeleton graph's subsets hold ~5 % non-zeros.
+// thread, at ~24 GMAC/s dense; a skeleton graph's subsets hold ~5 % non-zeros.
 
 #if defined(__x86_64__)
 
@@ -87,7 +86,7 @@ torch::Tensor product_per_frame(const torch::Tensor& left, const torch::Tensor& 
   const float* lp = l.data_ptr<float>();
   const float* fp = frames.data_ptr<float>();
   float* op = out.data_ptr<float>();
-  at::parallel_for(0, batch, 16, [=](int64_t begin, int64_t end) {
+  parallel_ranges(0, batch, 16, [=](int64_t begin, int64_t end) {
     frames_avx2(lp, rows, joints, fp, channels, op, begin, end);
   });
   return out;

@@ -3,8 +3,6 @@
 // core, five times a copy), a third of paper-best's non-convolution time in evaluation. This
 // kernel evaluates exp with a degree-6 polynomial after range reduction (Cephes' expf, relative
 // error ~2e-7) in AVX2, in place.
-#include <ATen/Parallel.h>
-
 #include <cmath>
 
 #if defined(__x86_64__)
@@ -13,6 +11,7 @@
 
 #include "cpnas/activation.hpp"
 #include "model/cpu_features.hpp"
+#include "model/parallel.hpp"
 
 namespace cpnas {
 namespace {
@@ -63,8 +62,8 @@ torch::Tensor swish_(torch::Tensor& x) {
   }
   float* data = x.data_ptr<float>();
   // Dense storage in any order: swish is elementwise, so the memory is one flat array.
-  at::parallel_for(0, x.numel(), 1 << 15,
-                   [data](int64_t begin, int64_t end) { swish_avx2(data, begin, end); });
+  parallel_ranges(0, x.numel(), 1 << 15,
+                  [data](int64_t begin, int64_t end) { swish_avx2(data, begin, end); });
   return x;
 }
 
