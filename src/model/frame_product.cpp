@@ -1,64 +1,114 @@
 #include "model/frame_product.hpp"
 
-#include "model/parallel.hpp"
+#include <ATen/record_function.h>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
+#include <vector>
 
 #include "model/cpu_features.hpp"
+#include "model/parallel.hpp"
+#include "model/simd_math.hpp"
 
 namespace cpnas {
 namespace {
 
-// LibTorch 1.13 multiplies a batch of small matrices frame by frame through OpenBLAS, on one
-// thread, at ~24 GMAC/s dense; a skeleton graph's subsets hold ~5 % non-zeros.
+// LibTorch 1.13 multiplies a batch of small matrices frame by frame through OpenBLAS at ~24
+// GMAC/s dense; a skeleton graph's subsets hold ~5 % non-zeros, which this kernel visits from a
+// list (testing each entry instead cost a mispredicted branch per non-zero).
+
+// left's non-zeros, row by row.
+struct SparseRows {
+  std::vector<int64_t> start;  // row r's entries are [start[r], start[r + 1])
+  std::vector<int64_t> joint;
+  std::vector<float> weight;
+};
+
+SparseRows sparse_rows(const torch::Tensor& left) {
+  const auto l = left.contiguous();
+  const float* p = l.data_ptr<float>();
+  const int64_t rows = l.size(0), joints = l.size(1);
+  SparseRows s;
+  s.start.push_back(0);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t j = 0; j < joints; ++j) {
+      // A NaN weight is kept, as the dense product would spread it.
+      if (p[r * joints + j] != 0.0f) {
+        s.joint.push_back(j);
+        s.weight.push_back(p[r * joints + j]);
+      }
+    }
+    s.start.push_back(static_cast<int64_t>(s.joint.size()));
+  }
+  return s;
+}
 
 #if defined(__x86_64__)
 
-// One output row: sum over j of left[j] * frame row j, for `width` (a multiple of 8) channels
-// from `c`, in W / 8 accumulators.
-template <int W>
-__attribute__((target("avx2,fma"))) inline void row_block(const float* left, int64_t joints,
-                                                          const float* frame, int64_t channels,
-                                                          int64_t c, float* out) {
+// Stores channels [c, c + 8) of an output row, through the epilogue when there is one.
+template <Activation A, bool kEnd>
+__attribute__((target("avx2,fma"), always_inline)) inline void store(__m256 v, float* out,
+                                                                     int64_t c,
+                                                                     const EpilogueRows& end,
+                                                                     const float* residual) {
+  if constexpr (kEnd) {
+    v = simd::finish<A>(v, end.scale + c, end.shift + c, residual ? residual + c : nullptr);
+  }
+  _mm256_storeu_ps(out + c, v);
+}
+
+// Channels [c, c + W) of one output row: the sum over its non-zeros of weight x frame row.
+template <int W, Activation A, bool kEnd>
+__attribute__((target("avx2,fma"))) inline void row_block(const int64_t* joint, const float* weight,
+                                                          int64_t count, const float* frame,
+                                                          int64_t channels, int64_t c, float* out,
+                                                          const EpilogueRows& end,
+                                                          const float* residual) {
   __m256 acc[W / 8];
   for (int k = 0; k < W / 8; ++k) acc[k] = _mm256_setzero_ps();
-  for (int64_t j = 0; j < joints; ++j) {
-    if (left[j] == 0.0f) continue;
-    const __m256 s = _mm256_broadcast_ss(left + j);
-    const float* row = frame + j * channels + c;
+  for (int64_t i = 0; i < count; ++i) {
+    const __m256 s = _mm256_broadcast_ss(weight + i);
+    const float* row = frame + joint[i] * channels + c;
     for (int k = 0; k < W / 8; ++k)
       acc[k] = _mm256_fmadd_ps(s, _mm256_loadu_ps(row + 8 * k), acc[k]);
   }
-  for (int k = 0; k < W / 8; ++k) _mm256_storeu_ps(out + c + 8 * k, acc[k]);
+  for (int k = 0; k < W / 8; ++k) store<A, kEnd>(acc[k], out, c + 8 * k, end, residual);
 }
 
-__attribute__((target("avx2,fma"))) void frames_avx2(const float* left, int64_t rows,
-                                                     int64_t joints, const float* frames,
-                                                     int64_t channels, float* out, int64_t begin,
-                                                     int64_t end) {
+template <Activation A, bool kEnd>
+__attribute__((target("avx2,fma"))) void frames_avx2(const SparseRows& left, int64_t joints,
+                                                     const float* frames, int64_t channels,
+                                                     float* out, const EpilogueRows& end,
+                                                     int64_t begin, int64_t stop) {
+  const int64_t rows = static_cast<int64_t>(left.start.size()) - 1;
   const int64_t frame_size = joints * channels;
   // The rows a frame's product reads are scattered (left's non-zeros), which the hardware
   // prefetcher does not follow: each output row fetches its share of the next frame.
   const int64_t lines_per_row = (frame_size / 16 + rows - 1) / rows;
-  for (int64_t b = begin; b < end; ++b) {
+  for (int64_t b = begin; b < stop; ++b) {
     const float* frame = frames + b * frame_size;
     const char* next = reinterpret_cast<const char*>(frame + frame_size);
     for (int64_t r = 0; r < rows; ++r) {
-      if (b + 1 < end) {
+      if (b + 1 < stop) {
         for (int64_t i = r * lines_per_row; i < (r + 1) * lines_per_row; ++i) {
           _mm_prefetch(next + 64 * i, _MM_HINT_T0);
         }
       }
-      const float* l = left + r * joints;
-      float* o = out + (b * rows + r) * channels;
+      const int64_t first = left.start[r], count = left.start[r + 1] - first;
+      const int64_t* joint = left.joint.data() + first;
+      const float* weight = left.weight.data() + first;
+      const int64_t row = b * rows + r;
+      float* o = out + row * channels;
+      const float* residual = kEnd && end.residual ? end.residual + row * channels : nullptr;
       int64_t c = 0;
-      for (; c + 32 <= channels; c += 32) row_block<32>(l, joints, frame, channels, c, o);
-      for (; c + 8 <= channels; c += 8) row_block<8>(l, joints, frame, channels, c, o);
+      for (; c + 32 <= channels; c += 32)
+        row_block<32, A, kEnd>(joint, weight, count, frame, channels, c, o, end, residual);
+      for (; c + 8 <= channels; c += 8)
+        row_block<8, A, kEnd>(joint, weight, count, frame, channels, c, o, end, residual);
       for (; c < channels; ++c) {
         float sum = 0.0f;
-        for (int64_t j = 0; j < joints; ++j) sum += l[j] * frame[j * channels + c];
+        for (int64_t i = 0; i < count; ++i) sum += weight[i] * frame[joint[i] * channels + c];
+        if constexpr (kEnd) {
+          sum = simd::finish<A>(sum, end.scale[c], end.shift[c], residual ? residual + c : nullptr);
+        }
         o[c] = sum;
       }
     }
@@ -67,27 +117,39 @@ __attribute__((target("avx2,fma"))) void frames_avx2(const float* left, int64_t 
 
 #else
 
-void frames_avx2(const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, int64_t) {}
+template <Activation, bool>
+void frames_avx2(const SparseRows&, int64_t, const float*, int64_t, float*, const EpilogueRows&,
+                 int64_t, int64_t) {}
 
 #endif
 
 }  // namespace
 
-torch::Tensor product_per_frame(const torch::Tensor& left, const torch::Tensor& frames) {
+torch::Tensor product_per_frame(const torch::Tensor& left, const torch::Tensor& frames,
+                                const Epilogue* end) {
+  RECORD_FUNCTION("cpnas::product_per_frame", std::vector<c10::IValue>());
   const int64_t batch = frames.size(0), rows = left.size(0), joints = left.size(1),
                 channels = frames.size(2);
-  if (torch::GradMode::is_enabled() || !cpu_has_avx2_fma() || !frames.is_cpu() ||
-      frames.scalar_type() != torch::kFloat || left.scalar_type() != torch::kFloat ||
-      !frames.is_contiguous()) {
+  if (end == nullptr && (torch::GradMode::is_enabled() || !cpu_has_avx2_fma() || !frames.is_cpu() ||
+                         frames.scalar_type() != torch::kFloat ||
+                         left.scalar_type() != torch::kFloat || !frames.is_contiguous())) {
     return at::bmm(left.expand({batch, rows, joints}), frames);
   }
-  const auto l = left.contiguous();
+  const auto f = frames.contiguous();
+  const SparseRows sparse = sparse_rows(left);
   auto out = at::empty({batch, rows, channels}, frames.options());
-  const float* lp = l.data_ptr<float>();
-  const float* fp = frames.data_ptr<float>();
+  const float* fp = f.data_ptr<float>();
   float* op = out.data_ptr<float>();
-  parallel_ranges(0, batch, 16, [=](int64_t begin, int64_t end) {
-    frames_avx2(lp, rows, joints, fp, channels, op, begin, end);
+  const EpilogueRows e = end ? rows_of(*end) : EpilogueRows{nullptr, nullptr, nullptr};
+  simd::dispatch(end ? end->activation : Activation::relu, [&](auto a) {
+    constexpr Activation A = decltype(a)::value;
+    parallel_ranges(0, batch, 16, [&](int64_t begin, int64_t stop) {
+      if (end) {
+        frames_avx2<A, true>(sparse, joints, fp, channels, op, e, begin, stop);
+      } else {
+        frames_avx2<A, false>(sparse, joints, fp, channels, op, e, begin, stop);
+      }
+    });
   });
   return out;
 }

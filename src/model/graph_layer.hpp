@@ -5,6 +5,7 @@
 
 #include "cpnas/activation.hpp"
 #include "cpnas/layers.hpp"
+#include "model/epilogue.hpp"
 
 namespace cpnas {
 
@@ -23,7 +24,9 @@ class SpatialGraphLayerImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
-  torch::Tensor convolve_then_aggregate(const torch::Tensor& x, const torch::Tensor& graph);
+  // With `end` (channels-last x only), the aggregation applies it as it stores each value.
+  torch::Tensor convolve_then_aggregate(const torch::Tensor& x, const torch::Tensor& graph,
+                                        const Epilogue* end = nullptr);
   torch::Tensor aggregate_then_convolve(const torch::Tensor& x, const torch::Tensor& graph);
 
   int64_t subsets_, in_channels_, out_channels_;

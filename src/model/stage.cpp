@@ -1,6 +1,7 @@
 #include "model/stage.hpp"
 
 #include "error.hpp"
+#include "model/epilogue.hpp"
 
 namespace cpnas {
 
@@ -11,7 +12,12 @@ AttentionLayerImpl::AttentionLayerImpl(std::shared_ptr<Attention> attention, int
       act_(act) {}
 
 torch::Tensor AttentionLayerImpl::forward(const torch::Tensor& x) {
-  return add_into(activate_(act_, bn_(x * attention_->forward(x))), x);
+  auto gated = x * attention_->forward(x);
+  if (!is_training()) {
+    const Epilogue end = running_epilogue(*bn_, act_, x);
+    if (vectorised(end, x)) return apply_epilogue_(std::move(gated), end);
+  }
+  return add_into(activate_(act_, bn_(gated)), x);
 }
 
 namespace {

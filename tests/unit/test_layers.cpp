@@ -8,22 +8,10 @@
 
 #include "cpnas/activation.hpp"
 #include "cpnas/layers.hpp"
+#include "random_batch_norm.hpp"
 
 using namespace cpnas;
-
-namespace {
-
-// BatchNorm with statistics and affine parameters far from their initial values, so that a
-// fold that dropped any of them would show.
-void randomise_batch_norm(BatchNormImpl& bn) {
-  torch::NoGradGuard no_grad;
-  bn.weight.uniform_(0.5, 2.0);
-  bn.bias.normal_();
-  bn.running_mean.normal_();
-  bn.running_var.uniform_(0.2, 3.0);
-}
-
-}  // namespace
+using cpnas::test::randomise_batch_norm;
 
 TEST(ConvBN, EvaluatesWithoutGradientsWhatConvolutionThenBatchNormCompute) {
   torch::manual_seed(5);

@@ -1,0 +1,121 @@
+#pragma once
+// AVX2 activations on 8 floats, shared by the evaluation kernels (swish.cpp, epilogue.cpp,
+// frame_product.cpp). Each function carries its own target attribute, so the build needs no
+// -mavx2; callers check cpu_has_avx2_fma() first.
+
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "cpnas/activation.hpp"
+
+namespace cpnas {
+namespace simd {
+
+#if defined(__x86_64__)
+
+#define CPNAS_AVX2 __attribute__((target("avx2,fma"), always_inline)) inline
+
+/// x * sigmoid(x), with exp evaluated as Cephes' expf does (a degree-6 polynomial after range
+/// reduction, relative error ~2e-7). A NaN stays NaN.
+CPNAS_AVX2 __m256 swish(__m256 x) {
+  const __m256 hi = _mm256_set1_ps(88.3762626647949f), lo = _mm256_set1_ps(-88.3762626647949f);
+  const __m256 one = _mm256_set1_ps(1.0f);
+  // exp(-x), with -x clamped first: max/min return their second operand for a NaN, so a NaN
+  // input gives a finite exponential and x * sigmoid stays NaN.
+  __m256 a = _mm256_min_ps(_mm256_max_ps(_mm256_sub_ps(_mm256_setzero_ps(), x), lo), hi);
+  const __m256 k = _mm256_floor_ps(
+      _mm256_fmadd_ps(a, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
+  a = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), a);
+  a = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), a);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, a, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, a, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, a, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, a, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, a, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(_mm256_mul_ps(p, a), a, _mm256_add_ps(a, one));
+  const __m256i exponent =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+  return _mm256_div_ps(x, _mm256_add_ps(one, _mm256_mul_ps(p, _mm256_castsi256_ps(exponent))));
+}
+
+/// The activation `A` of 8 values; NaN propagates as in LibTorch (max/min return their second
+/// operand when either is NaN, so x goes second).
+template <Activation A>
+CPNAS_AVX2 __m256 activate(__m256 x) {
+  const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6.0f);
+  switch (A) {
+    case Activation::relu:
+      return _mm256_max_ps(zero, x);
+    case Activation::relu6:
+      return _mm256_min_ps(six, _mm256_max_ps(zero, x));
+    case Activation::hardswish: {
+      const __m256 gate =
+          _mm256_min_ps(six, _mm256_max_ps(zero, _mm256_add_ps(x, _mm256_set1_ps(3.0f))));
+      return _mm256_mul_ps(x, _mm256_mul_ps(gate, _mm256_set1_ps(1.0f / 6.0f)));
+    }
+    case Activation::swish:
+      return swish(x);
+  }
+  return x;
+}
+
+/// The end of a layer in evaluation on 8 channels: activation A of v * scale + shift (BatchNorm
+/// with running statistics), plus the residual's 8 values where `residual` is not null.
+template <Activation A>
+CPNAS_AVX2 __m256 finish(__m256 v, const float* scale, const float* shift, const float* residual) {
+  v = activate<A>(_mm256_fmadd_ps(v, _mm256_loadu_ps(scale), _mm256_loadu_ps(shift)));
+  return residual ? _mm256_add_ps(v, _mm256_loadu_ps(residual)) : v;
+}
+
+#undef CPNAS_AVX2
+
+#endif
+
+/// activate<A>() on one value, for the tails of rows that are not a multiple of 8 wide.
+template <Activation A>
+inline float activate(float x) {
+  switch (A) {
+    case Activation::relu:
+      return std::isnan(x) ? x : std::max(x, 0.0f);
+    case Activation::relu6:
+      return std::isnan(x) ? x : std::min(std::max(x, 0.0f), 6.0f);
+    case Activation::hardswish:
+      return std::isnan(x) ? x : x * std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+    case Activation::swish:
+      return x / (1.0f + std::exp(-x));
+  }
+  return x;
+}
+
+/// finish<A>() on one value.
+template <Activation A>
+inline float finish(float v, float scale, float shift, const float* residual) {
+  v = activate<A>(v * scale + shift);
+  return residual ? v + *residual : v;
+}
+
+/// Calls f(std::integral_constant<Activation, A>{}) for the run-time activation `a`: kernels
+/// are compiled once per activation, so that none decides per element.
+template <class F>
+decltype(auto) dispatch(Activation a, F&& f) {
+  switch (a) {
+    case Activation::relu:
+      return f(std::integral_constant<Activation, Activation::relu>{});
+    case Activation::relu6:
+      return f(std::integral_constant<Activation, Activation::relu6>{});
+    case Activation::hardswish:
+      return f(std::integral_constant<Activation, Activation::hardswish>{});
+    case Activation::swish:
+      break;
+  }
+  return f(std::integral_constant<Activation, Activation::swish>{});
+}
+
+}  // namespace simd
+}  // namespace cpnas
