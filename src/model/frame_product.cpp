@@ -2,44 +2,16 @@
 
 #include <ATen/record_function.h>
 
-#include <vector>
-
 #include "model/cpu_features.hpp"
 #include "model/parallel.hpp"
 #include "model/simd_math.hpp"
+#include "model/sparse_rows.hpp"
 
 namespace cpnas {
 namespace {
 
 // LibTorch 1.13 multiplies a batch of small matrices frame by frame through OpenBLAS at ~24
-// GMAC/s dense; a skeleton graph's subsets hold ~5 % non-zeros, which this kernel visits from a
-// list (testing each entry instead cost a mispredicted branch per non-zero).
-
-// left's non-zeros, row by row.
-struct SparseRows {
-  std::vector<int64_t> start;  // row r's entries are [start[r], start[r + 1])
-  std::vector<int64_t> joint;
-  std::vector<float> weight;
-};
-
-SparseRows sparse_rows(const torch::Tensor& left) {
-  const auto l = left.contiguous();
-  const float* p = l.data_ptr<float>();
-  const int64_t rows = l.size(0), joints = l.size(1);
-  SparseRows s;
-  s.start.push_back(0);
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t j = 0; j < joints; ++j) {
-      // A NaN weight is kept, as the dense product would spread it.
-      if (p[r * joints + j] != 0.0f) {
-        s.joint.push_back(j);
-        s.weight.push_back(p[r * joints + j]);
-      }
-    }
-    s.start.push_back(static_cast<int64_t>(s.joint.size()));
-  }
-  return s;
-}
+// GMAC/s dense; this kernel visits left's non-zeros only.
 
 #if defined(__x86_64__)
 
@@ -78,7 +50,7 @@ __attribute__((target("avx2,fma"))) void frames_avx2(const SparseRows& left, int
                                                      const float* frames, int64_t channels,
                                                      float* out, const EpilogueRows& end,
                                                      int64_t begin, int64_t stop) {
-  const int64_t rows = static_cast<int64_t>(left.start.size()) - 1;
+  const int64_t rows = left.rows();
   const int64_t frame_size = joints * channels;
   // The rows a frame's product reads are scattered (left's non-zeros), which the hardware
   // prefetcher does not follow: each output row fetches its share of the next frame.
@@ -93,8 +65,8 @@ __attribute__((target("avx2,fma"))) void frames_avx2(const SparseRows& left, int
         }
       }
       const int64_t first = left.start[r], count = left.start[r + 1] - first;
-      const int64_t* joint = left.joint.data() + first;
-      const float* weight = left.weight.data() + first;
+      const int64_t* joint = left.column.data() + first;
+      const float* weight = left.value.data() + first;
       const int64_t row = b * rows + r;
       float* o = out + row * channels;
       const float* residual = kEnd && end.residual ? end.residual + row * channels : nullptr;

@@ -1,6 +1,7 @@
 #include "model/graph_layer.hpp"
 
 #include "model/frame_product.hpp"
+#include "model/narrow_graph.hpp"
 
 namespace cpnas {
 namespace {
@@ -58,7 +59,10 @@ torch::Tensor SpatialGraphLayerImpl::forward(const torch::Tensor& x) {
   if (!is_training()) {
     const Epilogue end = running_epilogue(*bn_, act_, residual);
     if (vectorised(end, x)) {
-      // The aggregation's kernel ends the layer as it stores each value.
+      // The kernels end the layer as they store each value.
+      if (in_channels_ <= kNarrowGraphChannels) {
+        return narrow_graph_layer(x, graph, conv_->weight.flatten(1), conv_->bias, end);
+      }
       return widens ? apply_epilogue_(aggregate_then_convolve(x, graph), end)
                     : convolve_then_aggregate(x, graph, &end);
     }

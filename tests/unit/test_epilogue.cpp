@@ -127,7 +127,7 @@ TEST(ProductPerFrame, AppliesTheEpilogueAsItStores) {
   }
 }
 
-// A layer evaluated without gradients on channels-last fp32 input ends in the kernels; with
+// A layer evaluated without gradients on channels-last fp32 input runs the kernels; with
 // gradients recorded it runs LibTorch's operators. Both must give the same output.
 TEST(Epilogue, GraphAndAttentionLayersEndAsTheirOperatorsDo) {
   torch::manual_seed(23);
@@ -145,7 +145,10 @@ TEST(Epilogue, GraphAndAttentionLayersEndAsTheirOperatorsDo) {
   };
   for (const auto a : kActivations) {
     const std::string name = "activation " + std::to_string(static_cast<int>(a));
-    for (const auto& [in, out] : {std::pair<int64_t, int64_t>{3, 8}, {8, 8}, {8, 5}}) {
+    // Up to 8 input channels the narrow layer's kernel; above, the aggregation's product (16 ->
+    // 16, 16 -> 10) or a convolution after aggregating (12 -> 20) and the epilogue's kernel.
+    for (const auto& [in, out] :
+         {std::pair<int64_t, int64_t>{3, 8}, {8, 8}, {8, 5}, {16, 16}, {16, 10}, {12, 20}}) {
       GraphLayerOptions o{in, out, 2, a, distance_adjacency(chain(6))};
       const auto x = (torch::randn({2, in, 7, 6}) * 2).contiguous(at::MemoryFormat::ChannelsLast);
       SpatialGraphLayer spatial(o);
