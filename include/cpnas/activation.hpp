@@ -16,6 +16,11 @@ namespace host {
 /// uses LibTorch's. Since ABI 1.2.
 __attribute__((weak, visibility("default"))) torch::Tensor swish_(torch::Tensor& x);
 
+/// Swish with its gradient, defined by the cpnas core for fp32 and bf16 CPU tensors (vectorised,
+/// bf16 computed in fp32 without converting whole tensors); an undefined tensor for others.
+/// Declared weak like swish_. Since ABI 1.3.
+__attribute__((weak, visibility("default"))) torch::Tensor swish(const torch::Tensor& x);
+
 }  // namespace host
 
 /// Applies `a` to `x` (swish is x * sigmoid(x)).
@@ -28,6 +33,10 @@ inline torch::Tensor activate(Activation a, const torch::Tensor& x) {
     case Activation::hardswish:
       return torch::hardswish(x);
     case Activation::swish:
+      if (host::swish != nullptr) {
+        auto y = host::swish(x);
+        if (y.defined()) return y;
+      }
 #if TORCH_VERSION_MAJOR < 2
       // LibTorch 1.x's CPU bf16 swish kernels are slow (on [32, 64, 150, 29]: 17 ms forward and
       // 33 ms backward, against 11 and 16 ms in fp32 with both conversions), which made swish a

@@ -11,6 +11,8 @@
 #include <immintrin.h>
 #endif
 
+#include <c10/util/BFloat16.h>
+
 #include "cpnas/activation.hpp"
 
 namespace cpnas {
@@ -20,13 +22,12 @@ namespace simd {
 
 #define CPNAS_AVX2 __attribute__((target("avx2,fma"), always_inline)) inline
 
-/// x * sigmoid(x), with exp evaluated as Cephes' expf does (a degree-6 polynomial after range
-/// reduction, relative error ~2e-7). A NaN stays NaN.
-CPNAS_AVX2 __m256 swish(__m256 x) {
+/// 1 + exp(-x), with exp evaluated as Cephes' expf does (a degree-6 polynomial after range
+/// reduction, relative error ~2e-7). -x is clamped first: max/min return their second operand
+/// for a NaN, so a NaN input gives a finite value and x / (1 + exp(-x)) stays NaN.
+CPNAS_AVX2 __m256 one_plus_exp_neg(__m256 x) {
   const __m256 hi = _mm256_set1_ps(88.3762626647949f), lo = _mm256_set1_ps(-88.3762626647949f);
   const __m256 one = _mm256_set1_ps(1.0f);
-  // exp(-x), with -x clamped first: max/min return their second operand for a NaN, so a NaN
-  // input gives a finite exponential and x * sigmoid stays NaN.
   __m256 a = _mm256_min_ps(_mm256_max_ps(_mm256_sub_ps(_mm256_setzero_ps(), x), lo), hi);
   const __m256 k = _mm256_floor_ps(
       _mm256_fmadd_ps(a, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
@@ -41,7 +42,47 @@ CPNAS_AVX2 __m256 swish(__m256 x) {
   p = _mm256_fmadd_ps(_mm256_mul_ps(p, a), a, _mm256_add_ps(a, one));
   const __m256i exponent =
       _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
-  return _mm256_div_ps(x, _mm256_add_ps(one, _mm256_mul_ps(p, _mm256_castsi256_ps(exponent))));
+  return _mm256_add_ps(one, _mm256_mul_ps(p, _mm256_castsi256_ps(exponent)));
+}
+
+/// x * sigmoid(x). A NaN stays NaN.
+CPNAS_AVX2 __m256 swish(__m256 x) {
+  return _mm256_div_ps(x, one_plus_exp_neg(x));
+}
+
+/// The derivative of swish scaled by g: g * s * (1 + x * (1 - s)) with s = sigmoid(x), as
+/// LibTorch's SiluBackward computes it.
+CPNAS_AVX2 __m256 swish_gradient(__m256 x, __m256 g) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 s = _mm256_div_ps(one, one_plus_exp_neg(x));
+  return _mm256_mul_ps(_mm256_mul_ps(g, s), _mm256_fmadd_ps(x, _mm256_sub_ps(one, s), one));
+}
+
+/// 8 values of fp32 or bf16 memory as fp32.
+CPNAS_AVX2 __m256 load(const float* p) {
+  return _mm256_loadu_ps(p);
+}
+CPNAS_AVX2 __m256 load(const c10::BFloat16* p) {
+  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+/// 8 fp32 values into fp32 or bf16 memory (rounded to nearest even, as c10::BFloat16 does; NaN
+/// stays NaN).
+CPNAS_AVX2 void store(float* p, __m256 v) {
+  _mm256_storeu_ps(p, v);
+}
+CPNAS_AVX2 void store(c10::BFloat16* p, __m256 v) {
+  const __m256i bits = _mm256_castps_si256(v);
+  const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+  __m256i rounded = _mm256_srli_epi32(
+      _mm256_add_epi32(bits, _mm256_add_epi32(odd, _mm256_set1_epi32(0x7FFF))), 16);
+  const __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  rounded = _mm256_blendv_epi8(rounded, _mm256_set1_epi32(0x7FC0), nan);
+  // packus works within 128-bit lanes: pack, then gather the two lanes' low halves.
+  const __m256i packed =
+      _mm256_permute4x64_epi64(_mm256_packus_epi32(rounded, rounded), 0b11011000);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
 }
 
 /// The activation `A` of 8 values; NaN propagates as in LibTorch (max/min return their second

@@ -1,7 +1,9 @@
-// The core's in-place swish for evaluation (cpnas::host::swish_, activation.hpp): LibTorch 1.13
-// computes swish on fp32 CPU tensors at ~1 G elements/s (8.6 ms for [32, 64, 150, 29] on one
-// core, five times a copy), a third of paper-best's non-convolution time in evaluation. This
-// kernel computes it in place with simd::swish.
+// The core's swish (cpnas::host::swish_ and host::swish, activation.hpp). LibTorch 1.13 computes
+// swish on fp32 CPU tensors at ~1 G elements/s (8.6 ms for [32, 64, 150, 29] on one core, five
+// times a copy), and its bf16 kernels are slower still, so that bf16 training converted each
+// activation to fp32 and back, forward and backward: with SiluBackward, a fifth of a bf16
+// training step of paper-best. These kernels compute in fp32 registers from fp32 or bf16 memory
+// (simd::swish, simd::swish_gradient), in place for evaluation or as an autograd function.
 #include <ATen/record_function.h>
 
 #include "cpnas/activation.hpp"
@@ -14,17 +16,95 @@ namespace {
 
 #if defined(__x86_64__)
 
-__attribute__((target("avx2,fma"))) void swish_avx2(float* data, int64_t begin, int64_t end) {
+template <class T>
+__attribute__((target("avx2,fma"))) void swish_range(const T* x, T* y, int64_t begin, int64_t end) {
   int64_t i = begin;
-  for (; i + 8 <= end; i += 8) _mm256_storeu_ps(data + i, simd::swish(_mm256_loadu_ps(data + i)));
-  for (; i < end; ++i) data[i] = simd::activate<Activation::swish>(data[i]);
+  for (; i + 8 <= end; i += 8) simd::store(y + i, simd::swish(simd::load(x + i)));
+  for (; i < end; ++i) y[i] = static_cast<T>(simd::activate<Activation::swish>(float(x[i])));
+}
+
+template <class T>
+__attribute__((target("avx2,fma"))) void swish_gradient_range(const T* x, const T* g, T* out,
+                                                              int64_t begin, int64_t end) {
+  int64_t i = begin;
+  for (; i + 8 <= end; i += 8) {
+    simd::store(out + i, simd::swish_gradient(simd::load(x + i), simd::load(g + i)));
+  }
+  for (; i < end; ++i) {
+    const float v = float(x[i]), s = 1.0f / (1.0f + std::exp(-v));
+    out[i] = static_cast<T>(float(g[i]) * s * (1.0f + v * (1.0f - s)));
+  }
 }
 
 #else
 
-void swish_avx2(float*, int64_t, int64_t) {}
+template <class T>
+void swish_range(const T*, T*, int64_t, int64_t) {}
+template <class T>
+void swish_gradient_range(const T*, const T*, T*, int64_t, int64_t) {}
 
 #endif
+
+bool has_kernel(const torch::Tensor& x) {
+  return cpu_has_avx2_fma() && x.device().is_cpu() &&
+         (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kBFloat16) &&
+         x.is_non_overlapping_and_dense();
+}
+
+// Calls f(T{}) for x's element type, float or c10::BFloat16 (has_kernel(x)).
+template <class F>
+void with_element_type(const torch::Tensor& x, F&& f) {
+  if (x.scalar_type() == torch::kFloat) {
+    f(float{});
+  } else {
+    f(c10::BFloat16{});
+  }
+}
+
+// Elementwise over dense memory in any order: the tensors share x's strides, so each is one flat
+// array in the same order.
+void swish_into(const torch::Tensor& x, torch::Tensor& y) {
+  with_element_type(x, [&](auto t) {
+    using scalar_t = decltype(t);
+    const scalar_t* in = x.data_ptr<scalar_t>();
+    scalar_t* out = y.data_ptr<scalar_t>();
+    parallel_ranges(0, x.numel(), 1 << 15,
+                    [=](int64_t begin, int64_t end) { swish_range(in, out, begin, end); });
+  });
+}
+
+// Its backward is not itself differentiable (nothing in cpnas takes second derivatives).
+struct SwishFunction : torch::autograd::Function<SwishFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x) {
+    ctx->save_for_backward({x});
+    auto y = at::empty_like(x);
+    swish_into(x, y);
+    return y;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    RECORD_FUNCTION("cpnas::swish_backward", std::vector<c10::IValue>());
+    const auto x = ctx->get_saved_variables()[0];
+    auto g = grads[0];
+    // An incoming gradient in another layout or type (a sum's is an expanded scalar) is laid
+    // out as x first.
+    if (g.strides() != x.strides() || g.scalar_type() != x.scalar_type()) {
+      g = at::empty_like(x).copy_(g);
+    }
+    auto out = at::empty_like(x);
+    with_element_type(x, [&](auto t) {
+      using scalar_t = decltype(t);
+      const scalar_t* xp = x.data_ptr<scalar_t>();
+      const scalar_t* gp = g.data_ptr<scalar_t>();
+      scalar_t* op = out.data_ptr<scalar_t>();
+      parallel_ranges(0, x.numel(), 1 << 15, [=](int64_t begin, int64_t end) {
+        swish_gradient_range(xp, gp, op, begin, end);
+      });
+    });
+    return {out};
+  }
+};
 
 }  // namespace
 
@@ -32,15 +112,15 @@ namespace host {
 
 torch::Tensor swish_(torch::Tensor& x) {
   RECORD_FUNCTION("cpnas::swish_", std::vector<c10::IValue>());
-  if (!cpu_has_avx2_fma() || !x.device().is_cpu() || x.scalar_type() != torch::kFloat ||
-      !x.is_non_overlapping_and_dense()) {
-    return torch::silu_(x);
-  }
-  float* data = x.data_ptr<float>();
-  // Dense storage in any order: swish is elementwise, so the memory is one flat array.
-  parallel_ranges(0, x.numel(), 1 << 15,
-                  [data](int64_t begin, int64_t end) { swish_avx2(data, begin, end); });
+  if (!has_kernel(x) || x.scalar_type() != torch::kFloat) return torch::silu_(x);
+  swish_into(x, x);
   return x;
+}
+
+torch::Tensor swish(const torch::Tensor& x) {
+  RECORD_FUNCTION("cpnas::swish", std::vector<c10::IValue>());
+  if (!has_kernel(x)) return {};
+  return SwishFunction::apply(x);
 }
 
 }  // namespace host

@@ -71,7 +71,7 @@ TEST(Cli, PluginsJsonListsKindNameFileAbi) {
       found = true;
       EXPECT_EQ(e["kind"], "block");
       EXPECT_EQ(e["file"], kPlugins + "/tp_good/good.so");
-      EXPECT_EQ(e["abi"], "1.2");
+      EXPECT_EQ(e["abi"], "1.3");
     }
   }
   EXPECT_TRUE(found) << r.out;

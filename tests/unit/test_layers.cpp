@@ -102,3 +102,53 @@ TEST(Swish, TheCoreKernelMatchesLibTorchAcrossTheRangeAndKeepsNaN) {
       torch::allclose(whole.slice(3, 0, 7, 2), torch::silu(big.slice(3, 0, 7, 2)), 1e-6, 1e-6));
   EXPECT_TRUE(torch::equal(whole.slice(3, 1, 7, 2), big.slice(3, 1, 7, 2)));
 }
+
+// The differentiable swish that activate() uses: values and gradients as LibTorch's silu gives
+// them, in fp32 and in bf16 (LibTorch's computed in fp32, then rounded as the kernel rounds), in
+// either dense layout, with an incoming gradient of another layout (a sum's, expanded), and NaN.
+TEST(Swish, TheCoreAutogradFunctionMatchesLibTorchForwardAndBackward) {
+  ASSERT_NE(host::swish, nullptr);
+  torch::manual_seed(7);
+  const auto values = torch::cat(
+      {torch::linspace(-100, 100, 1001), torch::randn({1200}) * 4, torch::tensor({std::nanf("")})});
+  for (const auto type : {torch::kFloat, torch::kBFloat16})
+    for (const auto format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
+      const auto x =
+          values.to(type).view({1, 1, 2202, 1}).expand({2, 3, 2202, 1}).contiguous(format);
+      const auto mine = x.detach().requires_grad_();
+      const auto theirs = x.detach().to(torch::kFloat).requires_grad_();
+      const auto y = host::swish(mine);
+      ASSERT_TRUE(y.defined());
+      const auto expected = torch::silu(theirs);
+      const double tolerance = type == torch::kFloat ? 1e-6 : 1e-2;
+      EXPECT_TRUE(torch::allclose(y.to(torch::kFloat), expected.to(type).to(torch::kFloat),
+                                  tolerance, 1e-6, /*equal_nan=*/true))
+          << type << " " << format;
+      EXPECT_EQ(y.scalar_type(), type);
+      if (type == torch::kBFloat16) {
+        // Rounded to nearest even: truncating would change about half the values. (Below -88
+        // the kernel's exp saturates: -4e-37 where LibTorch's gives -0.)
+        const auto differ =
+            (y.to(torch::kFloat) - expected.to(type).to(torch::kFloat)).abs() > 1e-30;
+        EXPECT_LT(differ.to(torch::kFloat).mean().item<float>(), 0.001) << format;
+      }
+      // Weights make each element's gradient differ; the sum's own is an expanded scalar.
+      const auto weights = torch::randn(x.sizes()).to(type);
+      const auto g = torch::autograd::grad({(y * weights).sum()}, {mine})[0];
+      const auto e =
+          torch::autograd::grad({(expected * weights.to(torch::kFloat)).sum()}, {theirs})[0];
+      EXPECT_TRUE(torch::allclose(g.to(torch::kFloat), e.to(type).to(torch::kFloat), tolerance,
+                                  1e-5, /*equal_nan=*/true))
+          << type << " " << format;
+      const auto plain = torch::autograd::grad({host::swish(mine).sum()}, {mine})[0];
+      const auto plain_expected = torch::autograd::grad({torch::silu(theirs).sum()}, {theirs})[0];
+      EXPECT_TRUE(torch::allclose(plain.to(torch::kFloat),
+                                  plain_expected.to(type).to(torch::kFloat), tolerance, 1e-5,
+                                  /*equal_nan=*/true));
+    }
+  // No kernel for doubles or strided views: activate() then uses LibTorch's.
+  EXPECT_FALSE(host::swish(torch::randn({4, 4}, torch::kDouble)).defined());
+  EXPECT_FALSE(host::swish(torch::randn({4, 4}).slice(1, 0, 4, 2)).defined());
+  const auto doubles = torch::randn({4, 4}, torch::kDouble);
+  EXPECT_TRUE(torch::equal(activate(Activation::swish, doubles), torch::silu(doubles)));
+}
