@@ -35,13 +35,16 @@ __attribute__((target("avx2,fma"))) inline void row_block(const int64_t* joint, 
                                                           const EpilogueRows& end,
                                                           const float* residual) {
   __m256 acc[W / 8];
+#pragma GCC unroll 8
   for (int k = 0; k < W / 8; ++k) acc[k] = _mm256_setzero_ps();
   for (int64_t i = 0; i < count; ++i) {
     const __m256 s = _mm256_broadcast_ss(weight + i);
     const float* row = frame + joint[i] * channels + c;
+#pragma GCC unroll 8
     for (int k = 0; k < W / 8; ++k)
       acc[k] = _mm256_fmadd_ps(s, _mm256_loadu_ps(row + 8 * k), acc[k]);
   }
+#pragma GCC unroll 8
   for (int k = 0; k < W / 8; ++k) store<A, kEnd>(acc[k], out, c + 8 * k, end, residual);
 }
 

@@ -16,8 +16,11 @@ struct Layer {
   const float* weight;              // [K * C_in, C_out]: BatchNorm's scale folded in
   const float* shift;               // [V, C_out]: aggregated bias, scaled, plus BatchNorm's shift
   const float* residual;            // [F, V, C_out] or null
+  const float* projection;          // [C_in, C_out] or null: the residual from x
+  const float* projection_bias;     // [C_out]
   float* out;                       // [F, V, C_out]
   int64_t joints, inputs, outputs;  // V, K * C_in, C_out
+  int64_t channels;                 // C_in
 };
 
 #if defined(__x86_64__)
@@ -27,20 +30,37 @@ template <int W, Activation A>
 __attribute__((target("avx2,fma"))) inline void joint_block(const Layer& l, const float* in,
                                                             int64_t joint, int64_t row, int64_t c) {
   __m256 acc[W / 8];
+#pragma GCC unroll 8
   for (int i = 0; i < W / 8; ++i) {
     acc[i] = _mm256_loadu_ps(l.shift + joint * l.outputs + c + 8 * i);
   }
   for (int64_t j = 0; j < l.inputs; ++j) {
     const __m256 s = _mm256_broadcast_ss(in + j);
     const float* w = l.weight + j * l.outputs + c;
+#pragma GCC unroll 8
     for (int i = 0; i < W / 8; ++i) acc[i] = _mm256_fmadd_ps(s, _mm256_loadu_ps(w + 8 * i), acc[i]);
   }
+  __m256 residual[W / 8];  // zero where the layer has none
+#pragma GCC unroll 8
   for (int i = 0; i < W / 8; ++i) {
-    __m256 v = simd::activate<A>(acc[i]);
-    if (l.residual) {
-      v = _mm256_add_ps(v, _mm256_loadu_ps(l.residual + row * l.outputs + c + 8 * i));
+    residual[i] = l.projection ? _mm256_loadu_ps(l.projection_bias + c + 8 * i)
+                  : l.residual ? _mm256_loadu_ps(l.residual + row * l.outputs + c + 8 * i)
+                               : _mm256_setzero_ps();
+  }
+  if (l.projection) {
+    for (int64_t ci = 0; ci < l.channels; ++ci) {
+      const __m256 s = _mm256_broadcast_ss(l.x + row * l.channels + ci);
+      const float* w = l.projection + ci * l.outputs + c;
+#pragma GCC unroll 8
+      for (int i = 0; i < W / 8; ++i) {
+        residual[i] = _mm256_fmadd_ps(s, _mm256_loadu_ps(w + 8 * i), residual[i]);
+      }
     }
-    _mm256_storeu_ps(l.out + row * l.outputs + c + 8 * i, v);
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < W / 8; ++i) {
+    _mm256_storeu_ps(l.out + row * l.outputs + c + 8 * i,
+                     _mm256_add_ps(simd::activate<A>(acc[i]), residual[i]));
   }
 }
 
@@ -48,8 +68,8 @@ template <Activation A>
 __attribute__((target("avx2,fma"))) void narrow_frames(const Layer& l,
                                                        const SparseRows& aggregation, int64_t begin,
                                                        int64_t stop) {
-  const int64_t channels = l.inputs / (aggregation.rows() / l.joints);  // C_in
-  std::vector<float> aggregated(l.joints * l.inputs);                   // [V, K, C_in]
+  const int64_t channels = l.channels;
+  std::vector<float> aggregated(l.joints * l.inputs);  // [V, K, C_in]
   for (int64_t f = begin; f < stop; ++f) {
     const float* frame = l.x + f * l.joints * channels;
     for (int64_t r = 0; r < aggregation.rows(); ++r) {
@@ -71,7 +91,15 @@ __attribute__((target("avx2,fma"))) void narrow_frames(const Layer& l,
         float sum = l.shift[joint * l.outputs + c];
         for (int64_t j = 0; j < l.inputs; ++j) sum += in[j] * l.weight[j * l.outputs + c];
         sum = simd::activate<A>(sum);
-        if (l.residual) sum += l.residual[row * l.outputs + c];
+        if (l.projection) {
+          float r = l.projection_bias[c];
+          for (int64_t ci = 0; ci < l.channels; ++ci) {
+            r += l.x[row * l.channels + ci] * l.projection[ci * l.outputs + c];
+          }
+          sum += r;
+        } else if (l.residual) {
+          sum += l.residual[row * l.outputs + c];
+        }
         l.out[row * l.outputs + c] = sum;
       }
     }
@@ -89,9 +117,9 @@ void narrow_frames(const Layer&, const SparseRows&, int64_t, int64_t) {}
 
 torch::Tensor narrow_graph_layer(const torch::Tensor& x, const torch::Tensor& graph,
                                  const torch::Tensor& weight, const torch::Tensor& bias,
-                                 const Epilogue& end) {
+                                 const Epilogue& end, const Projection* residual) {
   RECORD_FUNCTION("cpnas::narrow_graph_layer", std::vector<c10::IValue>());
-  TORCH_INTERNAL_ASSERT(vectorised(end, x));
+  TORCH_INTERNAL_ASSERT(vectorised(end, x) && !(residual && end.residual.defined()));
   const int64_t n = x.size(0), in = x.size(1), t = x.size(2), v = x.size(3),
                 subsets = graph.size(0), out = weight.size(0) / subsets;
   // Row (w, k) of the aggregation holds G_k[:, w], so that a joint's K aggregated inputs are
@@ -106,15 +134,23 @@ torch::Tensor narrow_graph_layer(const torch::Tensor& x, const torch::Tensor& gr
                       end.shift.view({out, 1}))
                          .t()
                          .contiguous();  // [V, C_out]
+  torch::Tensor projection, projection_bias;
+  if (residual) {
+    projection = residual->weight.t().contiguous();  // [C_in, C_out]
+    projection_bias = residual->bias.contiguous();
+  }
   auto y = at::empty({n, out, t, v}, x.options().memory_format(at::MemoryFormat::ChannelsLast));
   const Layer l{x.data_ptr<float>(),
                 folded.data_ptr<float>(),
                 shift.data_ptr<float>(),
                 end.residual.defined() ? end.residual.data_ptr<float>() : nullptr,
+                residual ? projection.data_ptr<float>() : nullptr,
+                residual ? projection_bias.data_ptr<float>() : nullptr,
                 y.data_ptr<float>(),
                 v,
                 subsets * in,
-                out};
+                out,
+                in};
   simd::dispatch(end.activation, [&](auto a) {
     parallel_ranges(0, n * t, 16, [&](int64_t begin, int64_t stop) {
       narrow_frames<decltype(a)::value>(l, aggregation, begin, stop);
