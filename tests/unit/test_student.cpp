@@ -147,3 +147,26 @@ TEST(Student, TooFewChannelsForTheRatioNamesTheBlock) {
     EXPECT_EQ(std::string(e.what()).rfind("block 'bottleneck'", 0), 0u) << e.what();
   }
 }
+
+// fa's gate against its definition, the mean and the max over channels and joints into a 9x1
+// convolution, forward and backward (amax's gradient; without ties the plugin's max-with-indices
+// routes it identically).
+TEST(FrameAttention, ComputesItsDefinitionForwardAndBackward) {
+  torch::manual_seed(31);
+  AttentionOptions o;
+  o.channels = 8;
+  o.skeleton = find_layout("in-motion");
+  const auto gate = builtin_plugins().attention("fa")(o);
+  const auto params = gate->named_parameters();
+  const auto x = torch::randn({3, 8, 20, 19}, torch::requires_grad());
+  const auto pooled = torch::stack({x.mean({1, 3}), x.amax({1, 3})}, 1).unsqueeze(-1);
+  const auto expected =
+      torch::conv2d(pooled, params["conv.weight"], params["conv.bias"], 1, {4, 0});
+  const auto got = gate->forward(x);
+  ASSERT_EQ(got.sizes(), expected.sizes());
+  EXPECT_TRUE(torch::allclose(got, expected, 1e-6, 1e-6));
+  const auto weights = torch::randn(expected.sizes());
+  const auto g = torch::autograd::grad({(got * weights).sum()}, {x})[0];
+  const auto e = torch::autograd::grad({(expected * weights).sum()}, {x})[0];
+  EXPECT_TRUE(torch::allclose(g, e, 1e-6, 1e-6));
+}
