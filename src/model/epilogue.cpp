@@ -5,6 +5,7 @@
 #include "model/cpu_features.hpp"
 #include "model/parallel.hpp"
 #include "model/simd_math.hpp"
+#include "train/precision.hpp"
 
 namespace cpnas {
 namespace {
@@ -51,8 +52,10 @@ Epilogue running_epilogue(const BatchNormImpl& bn, Activation a, torch::Tensor r
 }
 
 bool vectorised(const Epilogue& e, const torch::Tensor& x) {
-  return !torch::GradMode::is_enabled() && cpu_has_avx2_fma() && channels_last_fp32(x) &&
-         e.scale.scalar_type() == torch::kFloat && e.shift.scalar_type() == torch::kFloat &&
+  // Under autocast the convolutions feeding the kernels return bf16 whatever x is.
+  return !torch::GradMode::is_enabled() && !autocast_enabled(/*cuda=*/false) &&
+         cpu_has_avx2_fma() && channels_last_fp32(x) && e.scale.scalar_type() == torch::kFloat &&
+         e.shift.scalar_type() == torch::kFloat &&
          (!e.residual.defined() || channels_last_fp32(e.residual));
 }
 

@@ -20,9 +20,9 @@ struct Epilogue {
 /// BatchNorm `bn` with its running statistics (not training), then `a`, then + `residual`.
 Epilogue running_epilogue(const BatchNormImpl& bn, Activation a, torch::Tensor residual);
 
-/// Whether the kernels compute `e` for a layer whose input is x: no gradients recorded, an AVX2
-/// CPU, and x and the residual channels-last fp32 CPU tensors. Elsewhere layers end with
-/// LibTorch's operators.
+/// Whether the kernels compute `e` for a layer whose input is x: no gradients recorded, no CPU
+/// autocast, an AVX2 CPU, and x and the residual channels-last fp32 CPU tensors. Elsewhere
+/// layers end with LibTorch's operators.
 bool vectorised(const Epilogue& e, const torch::Tensor& x);
 
 /// `e` applied to y [N, C, T, V] (channels-last afterwards), in y's own memory: y must be a fresh

@@ -110,6 +110,8 @@ torch::Tensor product_per_frame(const torch::Tensor& left, const torch::Tensor& 
                          left.scalar_type() != torch::kFloat || !frames.is_contiguous())) {
     return at::bmm(left.expand({batch, rows, joints}), frames);
   }
+  TORCH_INTERNAL_ASSERT(frames.scalar_type() == torch::kFloat &&
+                        left.scalar_type() == torch::kFloat);
   const auto f = frames.contiguous();
   const SparseRows sparse = sparse_rows(left);
   auto out = at::empty({batch, rows, channels}, frames.options());

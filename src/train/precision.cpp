@@ -15,7 +15,6 @@
 #endif
 
 namespace cpnas {
-namespace {
 
 bool autocast_enabled(bool cuda) {
 #if CPNAS_AUTOCAST_BY_DEVICE_TYPE
@@ -24,6 +23,8 @@ bool autocast_enabled(bool cuda) {
   return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
 #endif
 }
+
+namespace {
 
 void set_autocast(bool cuda, bool enabled) {
 #if CPNAS_AUTOCAST_BY_DEVICE_TYPE

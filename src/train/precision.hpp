@@ -17,6 +17,9 @@ std::string precision_name(Precision p);
 /// and slower than fp32.
 bool cpu_has_native_bf16();
 
+/// Whether autocast is on in this thread for CUDA (true) or CPU (false) tensors.
+bool autocast_enabled(bool cuda);
+
 /// Enables autocast to bf16 on `device` for its lifetime when `precision` is bf16; restores the
 /// previous state afterwards.
 class AutocastScope {

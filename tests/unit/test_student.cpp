@@ -5,6 +5,7 @@
 #include "model/profile.hpp"
 #include "model/student.hpp"
 #include "plugin/loader.hpp"
+#include "train/precision.hpp"
 
 using namespace cpnas;
 
@@ -90,6 +91,24 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Combine(testing::Values("basic", "bottleneck", "sep", "sg", "v3", "shuffle"),
                      testing::Values("stja", "ca", "fa", "ja", "pa")),
     [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
+
+// bf16 evaluation (autocast, no gradients, the way `cpnas bench eval` and evaluation run it)
+// keeps LibTorch's operators: its convolutions return bf16, which the fp32 kernels cannot read.
+TEST(Student, EvaluatesWithoutGradientsUnderBf16Autocast) {
+  torch::manual_seed(4);
+  Arch arch = small_arch("sep", "fa");
+  arch.activation = Activation::swish;
+  Student student = build_student(arch, find_layout("in-motion-2022"), 4, builtin_plugins(), 7);
+  student->eval();
+  const auto x = torch::randn({2, 4, 4, 150, 29});
+  AutocastScope autocast(Precision::bf16, torch::kCPU);
+  const auto with_gradients = student->forward(x);
+  torch::NoGradGuard no_grad;
+  const auto y = student->forward(x);
+  ASSERT_EQ(y.sizes(), (std::vector<int64_t>{2, 2}));
+  EXPECT_TRUE(torch::allclose(y.to(torch::kFloat), with_gradients.to(torch::kFloat), 5e-2, 5e-2))
+      << y << with_gradients;
+}
 
 TEST(Student, SameSeedSameWeightsOtherSeedOtherWeights) {
   const Skeleton& skeleton = find_layout("in-motion");
