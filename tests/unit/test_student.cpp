@@ -188,4 +188,7 @@ TEST(FrameAttention, ComputesItsDefinitionForwardAndBackward) {
   const auto g = torch::autograd::grad({(got * weights).sum()}, {x})[0];
   const auto e = torch::autograd::grad({(expected * weights).sum()}, {x})[0];
   EXPECT_TRUE(torch::allclose(g, e, 1e-6, 1e-6));
+  torch::NoGradGuard no_grad;
+  const auto channels_last = x.contiguous(at::MemoryFormat::ChannelsLast);
+  EXPECT_TRUE(torch::allclose(gate->forward(channels_last), expected, 1e-6, 1e-6));
 }
