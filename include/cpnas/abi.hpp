@@ -21,7 +21,8 @@
 /// Incremented when the ABI grows compatibly (older plugins keep loading).
 /// 1.1: cpnas::BatchNorm (batch_norm.hpp) and the core's cpnas::host::batch_norm.
 /// 1.2: activate_() and the core's cpnas::host::swish_ (activation.hpp).
-/// 1.3: the core's differentiable cpnas::host::swish, which activate() uses (activation.hpp).
+/// 1.3: the core's differentiable cpnas::host::swish, which activate() uses (activation.hpp);
+///      ConvBN::folded() (layers.hpp).
 #define CPNAS_ABI_MINOR 3
 
 #define CPNAS_STRINGIFY_IMPL(x) #x

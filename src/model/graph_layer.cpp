@@ -28,12 +28,10 @@ torch::Tensor aggregate_frames(const torch::Tensor& left, const torch::Tensor& x
       .permute({0, 3, 1, 2});
 }
 
-// The residual ConvBN (1x1, not training) as one affine map: BatchNorm folded into the weights.
-Projection folded_projection(ConvBNImpl& residual) {
-  const Epilogue bn = running_epilogue(*residual.bn, Activation::relu, {});
-  const auto& conv = residual.conv;
-  const auto bias = conv->bias.defined() ? conv->bias * bn.scale + bn.shift : bn.shift;
-  return {conv->weight.flatten(1) * bn.scale.view({-1, 1}), bias};
+// The residual ConvBN (1x1, not training) as one affine map.
+Projection folded_projection(const ConvBNImpl& residual) {
+  const auto [weight, bias] = residual.folded();
+  return {weight.flatten(1), bias};
 }
 
 bool channels_last(const torch::Tensor& x) {
