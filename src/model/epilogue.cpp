@@ -51,12 +51,11 @@ Epilogue running_epilogue(const BatchNormImpl& bn, Activation a, torch::Tensor r
           std::move(residual)};
 }
 
-bool vectorised(const Epilogue& e, const torch::Tensor& x) {
+bool vectorised(const torch::Tensor& x, const torch::Tensor& residual) {
   // Under autocast the convolutions feeding the kernels return bf16 whatever x is.
   return !torch::GradMode::is_enabled() && !autocast_enabled(/*cuda=*/false) &&
-         cpu_has_avx2_fma() && channels_last_fp32(x) && e.scale.scalar_type() == torch::kFloat &&
-         e.shift.scalar_type() == torch::kFloat &&
-         (!e.residual.defined() || channels_last_fp32(e.residual));
+         cpu_has_avx2_fma() && channels_last_fp32(x) &&
+         (!residual.defined() || channels_last_fp32(residual));
 }
 
 EpilogueRows rows_of(const Epilogue& e) {
@@ -68,7 +67,7 @@ torch::Tensor apply_epilogue_(torch::Tensor y, const Epilogue& e) {
   RECORD_FUNCTION("cpnas::apply_epilogue_", std::vector<c10::IValue>());
   // Products and elementwise operators may return another layout than the residual's.
   y = y.contiguous(at::MemoryFormat::ChannelsLast);
-  TORCH_INTERNAL_ASSERT(vectorised(e, y) &&
+  TORCH_INTERNAL_ASSERT(vectorised(y, e.residual) &&
                         (!e.residual.defined() || e.residual.sizes() == y.sizes()));
   const int64_t channels = y.size(1);
   float* data = y.data_ptr<float>();

@@ -20,13 +20,15 @@ struct Epilogue {
 /// BatchNorm `bn` with its running statistics (not training), then `a`, then + `residual`.
 Epilogue running_epilogue(const BatchNormImpl& bn, Activation a, torch::Tensor residual);
 
-/// Whether the kernels compute `e` for a layer whose input is x: no gradients recorded, no CPU
-/// autocast, an AVX2 CPU, and x and the residual channels-last fp32 CPU tensors. Elsewhere
-/// layers end with LibTorch's operators.
-bool vectorised(const Epilogue& e, const torch::Tensor& x);
+/// Whether the kernels end a layer whose input is x and whose residual is `residual` (undefined
+/// for none): no gradients recorded, no CPU autocast, an AVX2 CPU, and x and the residual
+/// channels-last fp32 CPU tensors. Elsewhere layers end with LibTorch's operators. Layers ask
+/// before building their Epilogue, whose few small tensor operations would otherwise be wasted
+/// on every evaluation forward elsewhere (on a GPU, kernel launches).
+bool vectorised(const torch::Tensor& x, const torch::Tensor& residual);
 
 /// `e` applied to y [N, C, T, V] (channels-last afterwards), in y's own memory: y must be a fresh
-/// output that nothing else reads. Requires vectorised(e, y).
+/// output that nothing else reads. Requires vectorised(y, e.residual).
 torch::Tensor apply_epilogue_(torch::Tensor y, const Epilogue& e);
 
 /// An epilogue's data for a kernel over rows of C channels: row i's residual is at

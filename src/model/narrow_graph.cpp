@@ -119,7 +119,7 @@ torch::Tensor narrow_graph_layer(const torch::Tensor& x, const torch::Tensor& gr
                                  const torch::Tensor& weight, const torch::Tensor& bias,
                                  const Epilogue& end, const Projection* residual) {
   RECORD_FUNCTION("cpnas::narrow_graph_layer", std::vector<c10::IValue>());
-  TORCH_INTERNAL_ASSERT(vectorised(end, x) && !(residual && end.residual.defined()));
+  TORCH_INTERNAL_ASSERT(vectorised(x, end.residual) && !(residual && end.residual.defined()));
   const int64_t n = x.size(0), in = x.size(1), t = x.size(2), v = x.size(3),
                 subsets = graph.size(0), out = weight.size(0) / subsets;
   // Row (w, k) of the aggregation holds G_k[:, w], so that a joint's K aggregated inputs are

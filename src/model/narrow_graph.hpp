@@ -23,7 +23,8 @@ struct Projection {
 /// weight [K * C_out, C_in] and bias [K * C_out] the layer's 1x1 convolution (subset k's output
 /// channels in block k). Per frame it aggregates the input first, then applies the convolution
 /// with BatchNorm folded in per joint. With `residual` (and no end.residual) the kernel adds that
-/// projection of x itself. Requires vectorised(end, x); returns [N, C_out, T, V] channels-last.
+/// projection of x itself. Requires vectorised(x, end.residual); returns [N, C_out, T, V]
+/// channels-last.
 torch::Tensor narrow_graph_layer(const torch::Tensor& x, const torch::Tensor& graph,
                                  const torch::Tensor& weight, const torch::Tensor& bias,
                                  const Epilogue& end, const Projection* residual = nullptr);

@@ -13,9 +13,8 @@ AttentionLayerImpl::AttentionLayerImpl(std::shared_ptr<Attention> attention, int
 
 torch::Tensor AttentionLayerImpl::forward(const torch::Tensor& x) {
   auto gated = x * attention_->forward(x);
-  if (!is_training()) {
-    const Epilogue end = running_epilogue(*bn_, act_, x);
-    if (vectorised(end, x)) return apply_epilogue_(std::move(gated), end);
+  if (!is_training() && vectorised(x, x)) {
+    return apply_epilogue_(std::move(gated), running_epilogue(*bn_, act_, x));
   }
   return add_into(activate_(act_, bn_(gated)), x);
 }
