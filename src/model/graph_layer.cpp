@@ -148,14 +148,14 @@ torch::Tensor MultiScaleGraphLayerImpl::forward(const torch::Tensor& x) {
     auto key = u.key(x).mean(2);
     auto pairwise = activate(act_, q.unsqueeze(-1) - key.unsqueeze(-2));  // [N, m, V, V]
     auto graph = u.refine(pairwise) * u.alpha + adjacency_[k];            // [N, C, V, V]
-    auto term = u.value(x).matmul(graph);                                 // [N, C, T, V]
+    // out[u] = sum_v G[u, v] z[v], the reference's einsum 'ncuv,nctv->nctu'.
+    auto term = u.value(x).matmul(graph.transpose(-1, -2));  // [N, C, T, V]
     y = y.defined() ? y + term : term;
   }
-  const auto residual = residual_ ? residual_(x) : x;
-  if (!is_training() && vectorised(x, residual)) {
-    return apply_epilogue_(y, running_epilogue(*bn_, act_, residual));
-  }
-  return add_into(activate_(act_, bn_(in_layout_of(y, x))), residual);
+  y = in_layout_of(y, x);
+  // The reference ends this layer with act(y) + BN(y) + residual (not act(BN(y)) + residual as
+  // the plain graph layer does).
+  return add_into(add_into(activate(act_, y), bn_(y)), residual_ ? residual_(x) : x);
 }
 
 }  // namespace cpnas

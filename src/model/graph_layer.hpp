@@ -40,7 +40,7 @@ TORCH_MODULE(SpatialGraphLayer);
 
 /// Multi-scale graph layer: one unit per adjacency subset whose graph is refined per sample
 /// from pairwise differences of time-pooled joint features (scaled by a learnable scalar that
-/// starts at 0); units summed, BN, act; + residual.
+/// starts at 0); units summed into y; out = act(y) + BN(y) + residual, as the published code.
 class MultiScaleGraphLayerImpl : public torch::nn::Module {
  public:
   explicit MultiScaleGraphLayerImpl(const GraphLayerOptions& options);

@@ -120,15 +120,23 @@ std::vector<LayerTime> time_layers(StudentImpl& student, int64_t joints, int64_t
   return timer.times;
 }
 
-ModelProfile profile_student(StudentImpl& student, int64_t joints, int64_t frames) {
-  ModelProfile result;
-  for (const auto& item : student.named_parameters()) {
+ParameterCount count_parameters(const torch::nn::Module& module) {
+  ParameterCount count;
+  for (const auto& item : module.named_parameters()) {
     if (!item.value().requires_grad()) continue;
-    result.params += item.value().numel();
+    count.params += item.value().numel();
     if (item.key().find("edge_importance") == std::string::npos) {
-      result.params_paper += item.value().numel();
+      count.params_paper += item.value().numel();
     }
   }
+  return count;
+}
+
+ModelProfile profile_student(StudentImpl& student, int64_t joints, int64_t frames) {
+  ModelProfile result;
+  const ParameterCount count = count_parameters(student);
+  result.params = count.params;
+  result.params_paper = count.params_paper;
 
   const bool was_training = student.is_training();
   student.eval();

@@ -25,6 +25,14 @@ struct ModelProfile {
   std::vector<LayerProfile> layers;
 };
 
+struct ParameterCount {
+  int64_t params = 0;        ///< trainable parameters
+  int64_t params_paper = 0;  ///< without the edge-importance masks (the paper's convention)
+};
+
+/// Counts without running anything.
+ParameterCount count_parameters(const torch::nn::Module& module);
+
 /// Runs one window of `frames` frames through `student` (eval mode, no gradients) and counts.
 /// MACs follow the convention of the published figures (PyTorch-OpCounter): a convolution costs
 /// output elements x (input channels per group x kernel size, + 1 with a bias), a BatchNorm 2 per

@@ -12,13 +12,12 @@ namespace {
 constexpr int64_t kClasses = 2;
 
 StageOptions stage_options(const Arch& arch, const StreamShape& shape, int64_t in, int64_t out,
-                           bool multi_gcn, const torch::Tensor& adjacency,
-                           const Skeleton& skeleton) {
+                           const torch::Tensor& adjacency, const Skeleton& skeleton) {
   StageOptions o;
   o.in_channels = in;
   o.out_channels = out;
   o.graph_distance = shape.graph_distance;
-  o.multi_gcn = multi_gcn;
+  o.multi_gcn = arch.multi_gcn;
   o.depth = shape.depth;
   o.stride = shape.stride;
   o.window = shape.window;
@@ -49,8 +48,7 @@ InputStreamImpl::InputStreamImpl(const Arch& arch, const torch::Tensor& adjacenc
     const int64_t out = input_block_channels(channels, arch.input.scale);
     blocks_.push_back(register_module(
         "block" + std::to_string(b),
-        Stage(stage_options(arch, arch.input, channels, out, arch.multi_gcn, adjacency, skeleton),
-              plugins)));
+        Stage(stage_options(arch, arch.input, channels, out, adjacency, skeleton), plugins)));
     channels = out;
   }
   out_channels_ = channels;
@@ -86,22 +84,27 @@ StudentImpl::StudentImpl(const Arch& arch, const Skeleton& skeleton, int64_t num
                                        InputStream(arch, adjacency, skeleton, plugins)));
     channels += streams_.back()->out_channels();
   }
-  // The reference main stream reproduces the published code: one basic temporal layer with
-  // stride 1 per block, whatever the searched depth, stride and block type.
+  // The reference main stream reproduces the published code: one basic temporal layer per
+  // block whatever the searched block type. That code registers its `main_depth` layers under one
+  // name, so only the last survives: its stride is main_stride only when it is also the first.
   StreamShape main_shape = arch.main;
   Arch main_arch = arch;
   if (arch.reference_main) {
     main_shape.depth = 1;
-    main_shape.stride = 1;
+    main_shape.stride = arch.main.depth == 1 ? arch.main.stride : 1;
     main_arch.block = "basic";
   }
   for (int64_t b = 0; b < arch.main.blocks; ++b) {
     const bool last = b + 1 == arch.main.blocks;
     const int64_t out = last ? kLastMainChannels : main_block_channels(channels, arch.main.scale);
+    if (out < 1) {
+      throw Error("[arch] main_scale " + std::to_string(arch.main.scale) + " gives main block " +
+                  std::to_string(b) + " no channels (" + std::to_string(channels) + " x " +
+                  std::to_string(arch.main.scale) + ", rounded to a multiple of 16)");
+    }
     main_.push_back(register_module(
         "main" + std::to_string(b),
-        Stage(stage_options(main_arch, main_shape, channels, out, false, adjacency, skeleton),
-              plugins)));
+        Stage(stage_options(main_arch, main_shape, channels, out, adjacency, skeleton), plugins)));
     channels = out;
   }
   dropout_ = arch.dropout;

@@ -94,9 +94,12 @@ INSTANTIATE_TEST_SUITE_P(
 
 // bf16 evaluation (autocast, no gradients, the way `cpnas bench eval` and evaluation run it)
 // keeps LibTorch's operators: its convolutions return bf16, which the fp32 kernels cannot read.
+// The attention is ca, whose gate is a sigmoid: fa's unsquashed gate grows this random network's
+// activations to 1.7e6 by the last block, where bf16's spacing is 1e4, so the two evaluation
+// paths' roundings differed by more than any tolerance on one CPU (AMX) and not on another.
 TEST(Student, EvaluatesWithoutGradientsUnderBf16Autocast) {
   torch::manual_seed(4);
-  Arch arch = small_arch("sep", "fa");
+  Arch arch = small_arch("sep", "ca");
   arch.activation = Activation::swish;
   Student student = build_student(arch, find_layout("in-motion-2022"), 4, builtin_plugins(), 7);
   student->eval();
