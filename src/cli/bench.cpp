@@ -78,9 +78,10 @@ int run_bench(const std::vector<std::string>& args) {
     throw UsageError("bench: mode must be train, eval or data");
   }
   if (mode == "data" && data.empty()) throw UsageError("bench data needs --data COHORT");
-  if (threads < 0 || batch < 0 || steps < 1 || warmup < 0) {
-    throw UsageError("bench: --threads, --batch, --warmup must be >= 0 and --steps >= 1");
-  }
+  require_in_range("threads", threads, 0, 4096);
+  require_in_range("batch", static_cast<double>(batch), 0, 65536);
+  require_in_range("steps", steps, 1, 1e6);
+  require_in_range("warmup", warmup, 0, 1e6);
   if (threads > 0) torch::set_num_threads(threads);
 
   const Job job = cl.job();

@@ -11,6 +11,7 @@
 #include "cli/metrics_output.hpp"
 #include "cli/options.hpp"
 #include "io/model_file.hpp"
+#include "io/run_dir.hpp"
 #include "train/evaluation.hpp"
 
 namespace cpnas::cli {
@@ -31,6 +32,10 @@ int run_evaluate(const std::vector<std::string>& args) {
       "roc", po::value(&roc_out), "write subject-level ROC points CSV here");
   cl.add_device_option();
   if (!cl.parse(args)) return 0;
+  for (const auto& [output, option] : {std::pair{scores_out, "--scores"}, {roc_out, "--roc"}}) {
+    refuse_same_file(output, option, data, "--data");
+    refuse_same_file(output, option, model, "--model");
+  }
   const PluginRegistry plugins = cl.plugins();
   LoadedModel m = load_model(model, plugins);
   m.student->to(cl.device());
@@ -39,16 +44,20 @@ int run_evaluate(const std::vector<std::string>& args) {
                                       parse_threshold(threshold, m.record.threshold));
   const ClinicalMetrics& metrics = e.metrics;
   if (!scores_out.empty()) {
-    std::ofstream out(scores_out);
-    out << "recording,label,score\n";
-    for (const auto& w : e.windows) out << w.recording << "," << w.label << "," << w.score << "\n";
+    write_text_atomically(scores_out, [&](std::ostream& out) {
+      out << "recording,label,score\n";
+      for (const auto& w : e.windows) {
+        out << w.recording << "," << w.label << "," << w.score << "\n";
+      }
+    });
   }
   if (!roc_out.empty()) {
-    std::ofstream out(roc_out);
-    out << "threshold,false_positive_rate,true_positive_rate\n";
-    for (const auto& p : roc_curve(metrics.subject_scores, metrics.subject_labels)) {
-      out << p.threshold << "," << p.false_positive_rate << "," << p.true_positive_rate << "\n";
-    }
+    write_text_atomically(roc_out, [&](std::ostream& out) {
+      out << "threshold,false_positive_rate,true_positive_rate\n";
+      for (const auto& p : roc_curve(metrics.subject_scores, metrics.subject_labels)) {
+        out << p.threshold << "," << p.false_positive_rate << "," << p.true_positive_rate << "\n";
+      }
+    });
   }
   print_metrics(metrics, cl.json());
   return 0;

@@ -27,6 +27,7 @@ int run_features(const std::vector<std::string>& args) {
       "split", po::value(&split)->required(), "train, val or test")(
       "out", po::value(&out)->required(), "output file (HDF5)");
   if (!cl.parse(args)) return 0;
+  refuse_same_file(out, "--out", data, "--data");
   if (split != "train" && split != "val" && split != "test") {
     throw UsageError("--split '" + split + "': expected train, val or test");
   }
@@ -36,7 +37,8 @@ int run_features(const std::vector<std::string>& args) {
   const FeatureSet features(cl.plugins(), job.get_list("data", "features"), skeleton);
 
   int64_t dropped = 0;
-  const EvaluationSet set = evaluation_set(cohort, cohort.indices(split), features, 1, &dropped);
+  const EvaluationSet set = evaluation_set(cohort, cohort.indices(split), features,
+                                           evaluation_windowing(job), 1, &dropped);
   if (set.windows.empty()) throw Error("cohort '" + data + "': no recordings in split " + split);
   std::vector<std::string> window_ids;
   std::vector<int32_t> window_starts;

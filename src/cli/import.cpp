@@ -29,10 +29,14 @@ int run_import(const std::vector<std::string>& args) {
       "max-gap", po::value(&o.preprocess.max_gap_seconds)->default_value(0.5),
       "interpolate gaps up to this many seconds; longer gaps stay missing");
   if (!cl.parse(args)) return 0;
+  require_in_range("min-confidence", o.min_confidence, 0, 1);
+  require_in_range("max-gap", o.preprocess.max_gap_seconds, 0, 60);
+  refuse_same_file(out, "--out", manifest, "--manifest");
   const Cohort cohort = import_manifest(manifest, find_layout(layout), o);
+  require_whole_windows(cohort, kWindowFrames, "manifest '" + manifest + "'");
   write_cohort(out, cohort);
   int64_t dropped = 0;
-  const auto windows = evaluation_windows(cohort, cohort.indices(), &dropped);
+  const auto windows = evaluation_windows(cohort, cohort.indices(), {}, &dropped);
   spdlog::info(
       "{}: {} recordings (train {}, val {}, test {}), {} evaluation windows, {} mostly "
       "missing windows left out",

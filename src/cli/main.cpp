@@ -5,8 +5,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
+
+#include <c10/util/Exception.h>
 
 #include "cli/command.hpp"
 #include "config.hpp"
@@ -53,6 +56,14 @@ int main(int argc, char** argv) {
   } catch (const cpnas::UsageError& e) {
     std::cerr << "cpnas: error: " << e.what() << "\n";
     return 2;
+  } catch (const c10::Error& e) {
+    // LibTorch's what() carries a C++ backtrace; its message's first line is what a user needs.
+    const std::string message = e.what_without_backtrace();
+    std::cerr << "cpnas: error: " << message.substr(0, message.find('\n')) << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "cpnas: error: out of memory\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "cpnas: error: " << e.what() << "\n";
     return 1;

@@ -66,6 +66,9 @@ std::optional<double> parse_threshold(const std::string& text,
   if (text.empty() || *end != '\0' || !std::isfinite(value)) {
     throw UsageError("--threshold '" + text + "': expected a number, auto or model");
   }
+  if (value < 0 || value > 1) {
+    throw UsageError("--threshold " + text + ": a score threshold must be in [0, 1]");
+  }
   return value;
 }
 

@@ -2,6 +2,7 @@
 
 #include "train/device.hpp"
 
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -85,6 +86,25 @@ void CommandLine::add_device_option() {
 
 torch::Device CommandLine::device(int local_rank) const {
   return parse_device(device_, local_rank);
+}
+
+void require_in_range(const std::string& option, double value, double lo, double hi) {
+  if (value >= lo && value <= hi) return;
+  throw UsageError(fmt::format("--{} {}: expected a number in [{}, {}]", option, value, lo, hi));
+}
+
+void refuse_same_file(const std::string& output, const std::string& output_option,
+                      const std::string& input, const std::string& input_option) {
+  if (output.empty() || input.empty()) return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool same = fs::exists(output, ec) && fs::exists(input, ec)
+                        ? fs::equivalent(output, input, ec)
+                        : fs::weakly_canonical(output, ec) == fs::weakly_canonical(input, ec);
+  if (same) {
+    throw UsageError(output_option + " '" + output + "' is the " + input_option +
+                     " file: writing it would destroy the input");
+  }
 }
 
 }  // namespace cpnas::cli

@@ -58,4 +58,12 @@ class CommandLine {
   std::vector<std::string> plugin_paths_, overrides_;
 };
 
+/// Throws UsageError unless lo <= value <= hi (NaN and infinities never are), naming `option`.
+void require_in_range(const std::string& option, double value, double lo, double hi);
+
+/// Throws UsageError when the file `output` would be written over the input `input` (the same
+/// path, or a link to it): an output must never destroy what it was computed from.
+void refuse_same_file(const std::string& output, const std::string& output_option,
+                      const std::string& input, const std::string& input_option);
+
 }  // namespace cpnas::cli

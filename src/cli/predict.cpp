@@ -12,6 +12,7 @@
 #include "cli/options.hpp"
 #include "data/layout.hpp"
 #include "data/pose_import.hpp"
+#include "data/windows.hpp"
 #include "error.hpp"
 #include "io/model_file.hpp"
 #include "train/trainer.hpp"
@@ -62,7 +63,8 @@ int run_predict(const std::vector<std::string>& args) {
       "min-confidence", real_value(&min_confidence), "keypoints below this confidence are missing");
   cl.add_device_option();
   if (!cl.parse(args)) return 0;
-  if (!(fps > 0)) throw UsageError("--fps must be > 0");
+  require_in_range("fps", fps, 1, kMaxFps);
+  require_in_range("min-confidence", min_confidence, 0, 1);
   const PluginRegistry plugins = cl.plugins();
   LoadedModel m = load_model(model, plugins);
   m.student->to(cl.device());
@@ -71,9 +73,10 @@ int run_predict(const std::vector<std::string>& args) {
   if (cohort.layout != layout.name) {
     throw Error("'" + input + "': layout " + cohort.layout + ", the model expects " + layout.name);
   }
+  require_whole_windows(cohort, evaluation_windowing(m.job).frames, "'" + input + "'");
   const FeatureSet features(plugins, m.job.get_list("data", "features"), layout);
-  const auto windows = score_windows(*m.student, cohort, cohort.indices(), features,
-                                     parse_precision(m.job.get("train", "precision")));
+  const auto windows =
+      score_windows(*m.student, cohort, cohort.indices(), features, scoring_options(m.job));
   std::map<std::string, std::vector<const WindowScore*>> by_recording;
   for (const auto& w : windows) by_recording[w.recording].push_back(&w);
 

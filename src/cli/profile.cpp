@@ -9,6 +9,7 @@
 #include "cli/options.hpp"
 #include "data/layout.hpp"
 #include "model/profile.hpp"
+#include "plugin/job_plugins.hpp"
 
 namespace cpnas::cli {
 namespace {
@@ -33,6 +34,7 @@ int run_profile(const std::vector<std::string>& args) {
   if (!cl.parse(args)) return 0;
   const Job job = cl.job();
   const PluginRegistry plugins = cl.plugins();
+  check_job_plugins(job, plugins);
   Student student = student_from_job(job, plugins, 0);
   const auto joints = find_layout(job.get("data", "layout")).num_joints();
   if (time_batch > 0) {

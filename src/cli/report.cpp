@@ -43,6 +43,8 @@ int run_report(const std::vector<std::string>& args) {
     evaluation = ReportEvaluation{model, data, split, e.metrics};
   }
   if (out.empty()) out = run_dir + "/report.html";
+  refuse_same_file(out, "--out", data, "--data");
+  refuse_same_file(out, "--out", model, "--model");
   write_text_atomically(out, [&](std::ostream& file) {
     file << search_report_html(run_dir, state, space, job, evaluation);
   });

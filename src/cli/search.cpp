@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <iostream>
 
 #include <spdlog/spdlog.h>
 
@@ -17,8 +18,10 @@
 #include "io/log.hpp"
 #include "io/run_dir.hpp"
 #include "io/search_file.hpp"
+#include "plugin/job_plugins.hpp"
 #include "search/search.hpp"
 #include "train/stop.hpp"
+#include "train/trainer.hpp"
 
 namespace cpnas::cli {
 namespace {
@@ -65,12 +68,27 @@ Start prepare(const CommandLine& cl, const std::string& run_dir, const std::stri
   }
   const RunDir dir{resume};
   SearchState state = load_search(dir.checkpoint());
+  check_search_state(state, SearchSpace::from_job(Job::parse(state.job, dir.checkpoint())),
+                     dir.checkpoint());
   if (!has_job) return {state.job, resume, std::move(state)};
   const Job job = given_job();
   if (const auto diff = first_job_difference(state.job, job.to_ini()); !diff.empty()) {
     throw Error("search checkpoint '" + dir.checkpoint() + "' belongs to another job: " + diff);
   }
   return {job.to_ini(), resume, std::move(state)};
+}
+
+// What --json prints at the end: where the search stands and the model it ended with.
+nlohmann::json summary(const RunDir& dir, const SearchState& state) {
+  nlohmann::json out{{"run_dir", dir.root},
+                     {"finished", state.finished},
+                     {"stop_reason", state.stop_reason},
+                     {"students", state.students.size()},
+                     {"best", nullptr}};
+  if (const StudentRecord* best = state.finished ? best_argmax(state) : nullptr) {
+    out["best"] = {{"update", best->id}, {"val_auc", best->val_auc}, {"model", dir.best_model()}};
+  }
+  return out;
 }
 
 }  // namespace
@@ -94,6 +112,7 @@ int run_search(const std::vector<std::string>& args) {
       "intra-op threads per rank (0: SLURM_CPUS_PER_TASK, else cores / ranks per node)");
   cl.add_device_option();
   if (!cl.parse(args)) return 0;
+  require_in_range("threads", threads, 0, 4096);
   const World world;
 
   // Every rank learns the job from rank 0, then loads what training needs; any rank's problem
@@ -122,7 +141,9 @@ int run_search(const std::vector<std::string>& args) {
     const int n = allocation.threads(threads);
     torch::set_num_threads(n);
     plugins = std::make_unique<PluginRegistry>(cl.plugins());
+    check_job_plugins(job, *plugins);
     cohort = std::make_unique<Cohort>(read_cohort(job.get("data", "cohort")));
+    check_training_splits(*cohort, "cohort '" + job.get("data", "cohort") + "'");
     features = std::make_unique<FeatureSet>(*plugins, job.get_list("data", "features"),
                                             find_layout(cohort->layout));
     device = cl.device(world.local_rank());
@@ -151,16 +172,15 @@ int run_search(const std::vector<std::string>& args) {
     ++state.runs;
     if (state.finished) {
       spdlog::info("{}: the search has already finished ({})", dir.root, state.stop_reason);
-      scheduler.quit(0);
-      return 0;
+    } else {
+      SearchDriver driver(job, space, dir, state, scheduler);
+      if (!driver.run()) {
+        spdlog::warn("stopped on request; checkpoint {}; continue with cpnas search --resume {}",
+                     dir.checkpoint(), dir.root);
+      }
     }
-    SearchDriver driver(job, space, dir, state, scheduler);
-    const bool finished = driver.run();
-    if (!finished) {
-      spdlog::warn("stopped on request; checkpoint {}; continue with cpnas search --resume {}",
-                   dir.checkpoint(), dir.root);
-    }
-    const int status = finished ? 0 : kExitInterrupted;
+    if (cl.json()) std::cout << summary(dir, state).dump(2) << std::endl;
+    const int status = state.finished ? 0 : kExitInterrupted;
     scheduler.quit(status);
     return status;
   } catch (...) {

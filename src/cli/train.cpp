@@ -18,6 +18,7 @@
 #include "dist/world.hpp"
 #include "error.hpp"
 #include "io/model_file.hpp"
+#include "plugin/job_plugins.hpp"
 #include "train/stop.hpp"
 #include "train/trainer.hpp"
 
@@ -47,6 +48,7 @@ int run_train(const std::vector<std::string>& args) {
                                               "continue from MODEL.ckpt.h5");
   cl.add_device_option();
   if (!cl.parse(args)) return 0;
+  require_in_range("threads", threads, 0, 4096);
   const World world;
   // Every rank prepares the same training; any rank's problem stops all of them before the
   // first collective step, and only rank 0 reports it.
@@ -74,10 +76,13 @@ int run_train(const std::vector<std::string>& args) {
     if (!data.empty()) job.set("data", "cohort", data, "--data");
     if (job.get("data", "cohort").empty())
       throw UsageError("train: no cohort (--data or [data] cohort)");
+    refuse_same_file(out, "--out", job.get("data", "cohort"), "cohort");
     cohort = std::make_unique<Cohort>(read_cohort(job.get("data", "cohort")));
+    check_training_splits(*cohort, "cohort '" + job.get("data", "cohort") + "'");
     if (cohort->layout != job.get("data", "layout"))
       job.set("data", "layout", cohort->layout, "cohort");
     plugins = std::make_unique<PluginRegistry>(cl.plugins());
+    check_job_plugins(job, *plugins);
     features = std::make_unique<FeatureSet>(*plugins, job.get_list("data", "features"),
                                             find_layout(cohort->layout));
     options = train_options_from_job(job);

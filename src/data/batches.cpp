@@ -5,8 +5,8 @@
 namespace cpnas {
 namespace {
 
-int64_t window_values(const FeatureSet& features, int64_t joints) {
-  return features.size() * kFeatureChannels * kWindowFrames * joints;
+int64_t window_values(const FeatureSet& features, int64_t joints, int64_t frames) {
+  return features.size() * kFeatureChannels * frames * joints;
 }
 
 // Runs f(i) for i in [0, n) on `threads` threads.
@@ -101,7 +101,7 @@ Batch TrainingBatches::make_batch(int64_t index) const {
   b.offset = global * rank_ / ranks_;
   const int64_t begin = index * batch_size_ + b.offset;
   const int64_t n = global * (rank_ + 1) / ranks_ - b.offset;
-  const int64_t per_window = window_values(features_, cohort_.joints);
+  const int64_t per_window = window_values(features_, cohort_.joints, kWindowFrames);
   b.x = torch::empty({n, features_.size(), kFeatureChannels, kWindowFrames, cohort_.joints});
   b.labels = torch::empty({n}, torch::kLong);
   std::vector<float> xy(kWindowFrames * cohort_.joints * 2);
@@ -117,17 +117,19 @@ Batch TrainingBatches::make_batch(int64_t index) const {
 }
 
 EvaluationSet evaluation_set(const Cohort& cohort, const std::vector<int64_t>& recordings,
-                             const FeatureSet& features, int threads, int64_t* dropped) {
+                             const FeatureSet& features, const Windowing& windowing, int threads,
+                             int64_t* dropped) {
   EvaluationSet set;
-  set.windows = evaluation_windows(cohort, recordings, dropped);
+  set.windows = evaluation_windows(cohort, recordings, windowing, dropped);
   const auto w = static_cast<int64_t>(set.windows.size());
-  const int64_t per_window = window_values(features, cohort.joints);
-  set.x = torch::empty({w, features.size(), kFeatureChannels, kWindowFrames, cohort.joints});
+  const int64_t frames = windowing.frames;
+  const int64_t per_window = window_values(features, cohort.joints, frames);
+  set.x = torch::empty({w, features.size(), kFeatureChannels, frames, cohort.joints});
   float* out = set.x.data_ptr<float>();
   parallel_for(w, threads, [&](int64_t i) {
-    std::vector<float> xy(kWindowFrames * cohort.joints * 2);
-    window_positions(cohort, set.windows[i].recording, set.windows[i].start, xy.data());
-    features.compute(xy.data(), kWindowFrames, cohort.joints, out + i * per_window);
+    std::vector<float> xy(frames * cohort.joints * 2);
+    window_positions(cohort, set.windows[i].recording, set.windows[i].start, xy.data(), frames);
+    features.compute(xy.data(), frames, cohort.joints, out + i * per_window);
   });
   return set;
 }

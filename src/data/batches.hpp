@@ -67,13 +67,13 @@ class TrainingBatches {
 
 struct EvaluationSet {
   std::vector<WindowRef> windows;
-  torch::Tensor x;  ///< [W, F, 4, 150, V]
+  torch::Tensor x;  ///< [W, F, 4, windowing.frames, V]
 };
 
 /// Features of the evaluation windows of `recordings` (mostly missing ones left out and counted
 /// in `dropped`), computed on `threads` threads.
 EvaluationSet evaluation_set(const Cohort& cohort, const std::vector<int64_t>& recordings,
-                             const FeatureSet& features, int threads = 1,
-                             int64_t* dropped = nullptr);
+                             const FeatureSet& features, const Windowing& windowing = {},
+                             int threads = 1, int64_t* dropped = nullptr);
 
 }  // namespace cpnas

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "data/layout.hpp"
+#include "data/preprocess.hpp"
 #include "error.hpp"
 #include "io/h5.hpp"
 
@@ -15,6 +16,14 @@ std::vector<int64_t> Cohort::indices(const std::string& split) const {
   std::vector<int64_t> out;
   for (int64_t i = 0; i < size(); ++i) {
     if (splits[i] == split) out.push_back(i);
+  }
+  return out;
+}
+
+std::vector<int64_t> Cohort::labelled(const std::string& split) const {
+  std::vector<int64_t> out;
+  for (int64_t i : indices(split)) {
+    if (labels[i] >= 0) out.push_back(i);
   }
   return out;
 }
@@ -54,10 +63,15 @@ void validate_cohort(const Cohort& c, const std::string& where) {
     fail("joint count " + std::to_string(c.joints) + " does not match layout '" + c.layout + "' (" +
          std::to_string(layout->num_joints()) + " joints)");
   }
-  if (!(c.fps > 0) || !std::isfinite(c.fps)) fail("fps must be > 0, got " + std::to_string(c.fps));
+  if (c.fps != kCohortFps) {
+    fail("fps " + std::to_string(c.fps) +
+         ": a cohort file is 30 fps by definition (cpnas import resamples to 30 Hz)");
+  }
+  int64_t values = 0;
   if (static_cast<int64_t>(c.lengths.size()) != n || static_cast<int64_t>(c.labels.size()) != n ||
-      static_cast<int64_t>(c.splits.size()) != n ||
-      static_cast<int64_t>(c.coords.size()) != n * c.max_frames * c.joints * 2) {
+      static_cast<int64_t>(c.splits.size()) != n || c.max_frames < 0 ||
+      __builtin_mul_overflow(n * c.joints * 2, c.max_frames, &values) ||
+      static_cast<int64_t>(c.coords.size()) != values) {
     fail("datasets disagree on the number of recordings (/ids has " + std::to_string(n) + ")");
   }
   std::set<std::string> seen;
@@ -78,7 +92,12 @@ void validate_cohort(const Cohort& c, const std::string& where) {
     const float* x = c.recording(i);
     bool observed = false;
     for (int64_t k = 0; k < c.lengths[i] * c.joints * 2; ++k) {
-      if (std::isinf(x[k])) fail(rec + ": infinite coordinate");
+      if (std::abs(x[k]) > kMaxCohortCoordinate) {
+        fail(rec + ": coordinate " + std::to_string(x[k]) + " in frame " +
+             std::to_string(k / (c.joints * 2)) + " is beyond +-" +
+             std::to_string(static_cast<int64_t>(kMaxCohortCoordinate)) +
+             " (cohort coordinates are centred and scaled by the trunk length)");
+      }
       observed = observed || !std::isnan(x[k]);
     }
     if (!observed) fail(rec + ": all joints missing in every frame");

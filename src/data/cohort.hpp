@@ -8,6 +8,9 @@
 namespace cpnas {
 
 constexpr int64_t kCohortFormatVersion = 1;
+/// Cohort coordinates are centred on the pelvis and divided by twice the trunk length, so a
+/// joint lies a few units from the origin; one beyond this bound means a damaged or foreign file.
+constexpr float kMaxCohortCoordinate = 1000.0f;
 
 struct Cohort {
   std::string layout;
@@ -26,6 +29,8 @@ struct Cohort {
   float* recording(int64_t i) { return coords.data() + i * max_frames * joints * 2; }
   /// Indices of the recordings in `split`.
   std::vector<int64_t> indices(const std::string& split) const;
+  /// Indices of the recordings in `split` whose label is known (not -1).
+  std::vector<int64_t> labelled(const std::string& split) const;
   /// Indices of all recordings.
   std::vector<int64_t> indices() const;
 };

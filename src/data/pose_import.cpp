@@ -103,6 +103,11 @@ RawRecording read_pose_csv(const std::string& path, const Skeleton& layout, doub
                   std::to_string(last) + " (frame numbers must increase)");
     }
     if (first < 0) first = frame;
+    if (frame - first >= kMaxFrames) {
+      throw Error(where + ": frame " + std::to_string(frame) + " is " +
+                  std::to_string(frame - first) + " frames after the first, more than " +
+                  std::to_string(kMaxFrames) + " (a recording of days?)");
+    }
     rows.resize(frame - first + 1, std::vector<float>(v * 2, NAN));
     auto& xy = rows.back();
     for (int64_t j = 0; j < v; ++j) {
@@ -149,6 +154,9 @@ RawRecording read_openpose_folder(const std::string& path, const Skeleton& layou
       throw Error("'" + files[f].string() + "': no 'people' array");
     }
     if (doc["people"].empty()) continue;  // nobody detected: a missing frame
+    if (!doc["people"][0].is_object()) {
+      throw Error("'" + files[f].string() + "': people[0] is not an object");
+    }
     const auto& k = doc["people"][0]["pose_keypoints_2d"];
     if (!k.is_array() || (k.size() != 18 * 3 && k.size() != 25 * 3)) {
       throw Error("'" + files[f].string() + "': pose_keypoints_2d has " +
@@ -156,6 +164,12 @@ RawRecording read_openpose_folder(const std::string& path, const Skeleton& layou
                   " values, expected 54 (COCO-18) or 75 (BODY_25)");
     }
     const bool body25 = k.size() == 25 * 3;
+    for (const auto& value : k) {
+      if (!value.is_number()) {
+        throw Error("'" + files[f].string() + "': pose_keypoints_2d holds " + value.dump() +
+                    ", not a number");
+      }
+    }
     for (int j = 0; j < 18; ++j) {
       const int s = body25 ? kBody25ToCoco[j] : j;
       const double c = k[s * 3 + 2].get<double>();
@@ -206,7 +220,10 @@ Cohort import_manifest(const std::string& manifest, const Skeleton& layout,
       throw Error(where + ": label '" + label + "' (expected 1, 0 or -1)");
     }
     const float fps = parse_cell(cells[col["fps"]], where);
-    if (!(fps > 0)) throw Error(where + ": fps '" + cells[col["fps"]] + "' must be > 0");
+    if (!(fps >= 1 && fps <= kMaxFps)) {
+      throw Error(where + ": fps '" + cells[col["fps"]] + "' is not in [1, " +
+                  std::to_string(static_cast<int>(kMaxFps)) + "]");
+    }
     fs::path path = cells[col["path"]];
     if (path.is_relative()) path = base / path;
     RawRecording raw = read_pose(path.string(), layout, options.min_confidence);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "data/cohort.hpp"
 #include "error.hpp"
 
 namespace cpnas {
@@ -100,6 +101,14 @@ std::vector<float> preprocess(const std::vector<float>& raw, int64_t frames, dou
   if (std::all_of(raw.begin(), raw.end(), [](float x) { return std::isnan(x); })) {
     throw Error("all joints missing in every frame");
   }
+  for (int64_t k = 0; k < frames * channels; ++k) {
+    if (std::abs(raw[k]) > kMaxRawCoordinate) {  // NaN (missing) passes
+      throw Error("frame " + std::to_string(k / channels) + ", joint " +
+                  s.joints[k % channels / 2] + ": coordinate " + std::to_string(raw[k]) +
+                  " is beyond +-" + std::to_string(static_cast<int64_t>(kMaxRawCoordinate)) +
+                  " pixels");
+    }
+  }
   int64_t n = 0;
   std::vector<float> xy = resample(raw, frames, channels, fps, kCohortFps, n);
   median_filter(xy, n, channels);
@@ -117,7 +126,16 @@ std::vector<float> preprocess(const std::vector<float>& raw, int64_t frames, dou
   if (trunk.empty()) throw Error("the trunk is never visible");
   const float scale = 2 * median_of(trunk);
   if (!(scale > 0)) throw Error("the trunk has zero length");
-  for (int64_t k = 0; k < n * channels; ++k) xy[k] = (xy[k] - pelvis[k % 2]) / scale;
+  for (int64_t k = 0; k < n * channels; ++k) {
+    xy[k] = (xy[k] - pelvis[k % 2]) / scale;
+    if (std::abs(xy[k]) > kMaxCohortCoordinate) {
+      throw Error("frame " + std::to_string(k / channels) + ", joint " +
+                  s.joints[k % channels / 2] + " lies " + std::to_string(std::abs(xy[k])) +
+                  " trunk lengths from the pelvis (at most " +
+                  std::to_string(static_cast<int64_t>(kMaxCohortCoordinate)) +
+                  "): a wrong joint or a trunk seen as almost zero");
+    }
+  }
   fill_short_gaps(xy, n, channels,
                   static_cast<int64_t>(std::floor(options.max_gap_seconds * kCohortFps)));
   return xy;

@@ -11,6 +11,13 @@
 namespace cpnas {
 
 constexpr double kCohortFps = 30.0;
+/// Pose-estimator input beyond this (pixels) is refused: no camera is that large, and such values
+/// overflow the network to NaN.
+constexpr float kMaxRawCoordinate = 1e6f;
+/// The highest frame rate a recording may declare (high-speed cameras stay below it).
+constexpr double kMaxFps = 1000;
+/// The most frames a pose file may span (10 hours at 30 Hz).
+constexpr int64_t kMaxFrames = 1080000;
 
 struct PreprocessOptions {
   double max_gap_seconds = 0.5;  ///< gaps up to this long are interpolated linearly

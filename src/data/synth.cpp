@@ -262,9 +262,10 @@ void check(bool ok, const std::string& what) {
 }  // namespace
 
 Cohort synthesize_cohort(const SynthOptions& o) {
-  check(o.infants >= 4, "--infants must be at least 4");
+  check(o.infants >= 4 && o.infants <= 1000000, "--infants must be in [4, 1000000]");
   check(o.cp_fraction > 0 && o.cp_fraction < 1, "--cp-fraction must be in (0, 1)");
-  check(o.seconds >= 6, "--seconds must be at least 6 (one window is 5 s)");
+  check(o.seconds >= 6 && o.seconds <= 3600,
+        "--seconds must be in [6, 3600] (one window is 5 s; an hour is plenty)");
   check(o.difficulty >= 0 && o.difficulty <= 1, "--difficulty must be in [0, 1]");
   check(o.test_fraction >= 0 && o.test_fraction < 1, "--test-fraction must be in [0, 1)");
   check(o.val_fraction >= 0 && o.val_fraction < 1, "--val-fraction must be in [0, 1)");

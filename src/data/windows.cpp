@@ -3,7 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "error.hpp"
+
 namespace cpnas {
+
+Windowing evaluation_windowing(const Job& job) {
+  return {job.get_int("data", "eval_window"), job.get_int("data", "eval_step")};
+}
 
 std::vector<int64_t> evaluation_starts(int64_t length, int64_t window, int64_t step) {
   std::vector<int64_t> starts{0};
@@ -11,6 +17,15 @@ std::vector<int64_t> evaluation_starts(int64_t length, int64_t window, int64_t s
   while (starts.back() + step + window <= length) starts.push_back(starts.back() + step);
   if (starts.back() + window < length) starts.push_back(length - window);
   return starts;
+}
+
+void require_whole_windows(const Cohort& cohort, int64_t frames, const std::string& where) {
+  for (int64_t i = 0; i < cohort.size(); ++i) {
+    if (cohort.lengths[i] >= frames) continue;
+    throw Error(
+        where + ": recording '" + cohort.ids[i] + "' has " + std::to_string(cohort.lengths[i]) +
+        " frames at 30 Hz, shorter than one window of " + std::to_string(frames) + " frames");
+  }
 }
 
 double missing_fraction(const Cohort& cohort, int64_t index, int64_t start, int64_t frames) {
@@ -24,16 +39,16 @@ double missing_fraction(const Cohort& cohort, int64_t index, int64_t start, int6
 
 std::vector<WindowRef> evaluation_windows(const Cohort& cohort,
                                           const std::vector<int64_t>& recordings,
-                                          int64_t* dropped) {
+                                          const Windowing& windowing, int64_t* dropped) {
   std::vector<WindowRef> windows;
   int64_t left_out = 0;
   for (int64_t i : recordings) {
-    const auto starts = evaluation_starts(cohort.lengths[i]);
+    const auto starts = evaluation_starts(cohort.lengths[i], windowing.frames, windowing.step);
     int64_t best = starts.front();
     double best_missing = 2.0;
     size_t kept = 0;
     for (int64_t s : starts) {
-      const double missing = missing_fraction(cohort, i, s);
+      const double missing = missing_fraction(cohort, i, s, windowing.frames);
       if (missing < best_missing) best_missing = missing, best = s;
       if (missing <= kMaxMissingFraction) {
         windows.push_back({i, s});

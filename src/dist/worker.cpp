@@ -46,6 +46,11 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
     r.macs = profile.macs;
     student->to(device_);
     if (task.argmax) {
+      // As the published code trains it: no early stop, and validation at each of the last 15
+      // epochs besides every validate_every.
+      options.early_stop_epoch = 0;
+      options.accuracy_fall_epochs = 0;
+      options.validate_last = kArgmaxValidateLast;
       // The long training checkpoints like `cpnas train`, so a resumed search continues it.
       options.checkpoint = task.model + ".ckpt.h5";
       options.resume = std::filesystem::exists(options.checkpoint);

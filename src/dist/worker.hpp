@@ -20,6 +20,9 @@
 
 namespace cpnas {
 
+/// An argmax training validates at each of its last this many epochs (the published code's 15).
+constexpr int64_t kArgmaxValidateLast = 15;
+
 /// Trains one task of the search's job on this rank's cohort and features.
 class StudentRunner {
  public:

@@ -1,9 +1,11 @@
 #include "io/h5.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <new>
 
 #include "error.hpp"
 
@@ -141,9 +143,24 @@ Array<T> File::read(const std::string& name, hid_t mem_type) const {
   Array<T> out;
   out.dims.resize(rank < 0 ? 0 : rank);
   H5Sget_simple_extent_dims(space.get(), out.dims.data(), nullptr);
-  hsize_t count = 1;
-  for (auto d : out.dims) count *= d;
-  out.data.resize(count);
+  // A damaged or hostile file may declare any shape: count without wrapping, and refuse what
+  // cannot fit in memory before allocating it.
+  hsize_t count = 1, bytes = 0;
+  for (auto d : out.dims) {
+    if (__builtin_mul_overflow(count, d, &count)) {
+      fail("dataset /" + name + " " + dims_text(out.dims) + " declares more elements than exist");
+    }
+  }
+  const hsize_t memory = static_cast<hsize_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+  if (__builtin_mul_overflow(count, sizeof(T), &bytes) || bytes > memory) {
+    fail("dataset /" + name + " " + dims_text(out.dims) + " would need more than this machine's " +
+         std::to_string(memory >> 30) + " GiB of memory");
+  }
+  try {
+    out.data.resize(count);
+  } catch (const std::bad_alloc&) {
+    fail("dataset /" + name + " " + dims_text(out.dims) + ": out of memory reading it");
+  }
   if (count > 0 &&
       H5Dread(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()) < 0) {
     fail("cannot read dataset /" + name + " " + dims_text(out.dims) + " (corrupt or truncated)");

@@ -114,8 +114,14 @@ void Job::apply_override(const std::string& option) {
       dot > eq) {
     throw UsageError("unknown option '" + option + "' (job values are set as --section.key=value)");
   }
-  set(option.substr(2, dot - 2), option.substr(dot + 1, eq - dot - 1), option.substr(eq + 1),
-      origin + (file_.empty() ? "" : " (job file " + file_ + ")"));
+  try {
+    set(option.substr(2, dot - 2), option.substr(dot + 1, eq - dot - 1), option.substr(eq + 1),
+        origin + (file_.empty() ? "" : " (job file " + file_ + ")"));
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());  // a malformed command line: exit status 2
+  }
 }
 
 const Job::Entry& Job::entry(const std::string& section, const std::string& key) const {
@@ -133,11 +139,19 @@ const std::string& Job::get(const std::string& section, const std::string& key) 
 }
 
 int64_t Job::get_int(const std::string& section, const std::string& key) const {
-  return std::stoll(get(section, key));
+  int64_t v = 0;
+  if (!parse_integer(get(section, key), v)) {
+    throw std::logic_error("[" + section + "] " + key + " is not an integer after validation");
+  }
+  return v;
 }
 
 double Job::get_real(const std::string& section, const std::string& key) const {
-  return std::stod(get(section, key));
+  double v = 0;
+  if (!parse_real(get(section, key), v)) {
+    throw std::logic_error("[" + section + "] " + key + " is not a number after validation");
+  }
+  return v;
 }
 
 bool Job::get_bool(const std::string& section, const std::string& key) const {

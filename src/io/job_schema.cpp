@@ -1,9 +1,8 @@
 #include "io/job_schema.hpp"
 
 #include <algorithm>
-#include <cerrno>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <sstream>
 
 namespace cpnas {
@@ -88,6 +87,9 @@ std::vector<KeySpec> make_schema() {
              "skeleton layout of the cohort"),
       list("data", "features", "position,velocity,bone,acceleration",
            "feature plugins, one input stream each, in order"),
+      integer("data", "eval_window", 150, 30, 100000,
+              "frames of a validation and evaluation window (training windows are 150)"),
+      integer("data", "eval_step", 75, 1, 100000, "frames between evaluation window starts"),
       // [arch]
       integer("arch", "init_channels", 64, 1, 1024, "channels of the stem"),
       choice("arch", "activation", "swish", {"relu", "relu6", "hardswish", "swish"},
@@ -128,8 +130,11 @@ std::vector<KeySpec> make_schema() {
       real("train", "lr_factor", "0.5", 0, 1, true, "learning-rate multiplier at each step"),
       integer("train", "validate_every", 5, 1, 100000, "validate every this many epochs"),
       integer("train", "early_stop_epoch", 6, 0, 100000,
-              "stop at this epoch when the best validation AUC is below early_stop_auc"),
+              "from this epoch on, stop when the best validation AUC is below early_stop_auc "
+              "(0: never)"),
       real("train", "early_stop_auc", "0.5", 0, 1, false, "see early_stop_epoch"),
+      integer("train", "accuracy_fall_epochs", 0, 0, 100000,
+              "stop when training accuracy fell more than this many epochs in a row (0: never)"),
       integer("train", "seed", 1234, 0, 4294967295.0, "seed of weights, windows and augmentation"),
       integer("train", "loader_threads", 1, 1, 64, "background threads preparing batches"),
       // [search]
@@ -137,7 +142,8 @@ std::vector<KeySpec> make_schema() {
              "REINFORCE controller, or uniform random sampling (the baseline)"),
       integer("search", "warmup_rollouts", 20, 1, 100000, "students of the first iteration"),
       integer("search", "rollouts", 30, 1, 100000, "students of every later iteration"),
-      integer("search", "max_iterations", 50, 1, 100000, "iterations (controller updates)"),
+      integer("search", "max_iterations", 51, 1, 100000,
+              "iterations, each ending in a controller update (the published max_iter 50 ran 51)"),
       integer("search", "student_epochs", 50, 1, 100000, "training epochs of each student"),
       integer("search", "argmax_epochs", 300, 0, 100000,
               "epochs of the argmax student's long training after each update (0: none)"),
@@ -158,14 +164,6 @@ std::vector<KeySpec> make_schema() {
   };
   add_space(schema);
   return schema;
-}
-
-bool parse_double(const std::string& text, double& out) {
-  if (text.empty()) return false;
-  char* end = nullptr;
-  errno = 0;
-  out = std::strtod(text.c_str(), &end);
-  return errno == 0 && end == text.c_str() + text.size() && std::isfinite(out);
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -226,21 +224,32 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+bool parse_integer(const std::string& text, int64_t& out) {
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, out);
+  return !text.empty() && error == std::errc() && stop == end;
+}
+
+bool parse_real(const std::string& text, double& out) {
+  // from_chars reads decimal and scientific notation only: no hex, no "inf" or "nan" accepted
+  // as finite, no leading '+' or spaces, and no locale.
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, out);
+  return !text.empty() && error == std::errc() && stop == end && std::isfinite(out);
+}
+
 std::optional<std::string> invalid_reason(const KeySpec& spec, const std::string& text) {
   switch (spec.type) {
     case ValueType::integer: {
-      double v = 0;
-      if (!parse_double(text, v) || v != std::floor(v) ||
-          text.find_first_of(".eE") != std::string::npos) {
-        return std::string("expected an integer");
-      }
-      if (auto reason = range_reason(spec, v)) return reason;
-      if (spec.odd && static_cast<long>(v) % 2 == 0) return std::string("expected an odd number");
+      int64_t v = 0;
+      if (!parse_integer(text, v)) return std::string("expected a decimal integer");
+      if (auto reason = range_reason(spec, static_cast<double>(v))) return reason;
+      if (spec.odd && v % 2 == 0) return std::string("expected an odd number");
       return std::nullopt;
     }
     case ValueType::real: {
       double v = 0;
-      if (!parse_double(text, v)) return std::string("expected a number");
+      if (!parse_real(text, v)) return std::string("expected a decimal number");
       return range_reason(spec, v);
     }
     case ValueType::boolean:

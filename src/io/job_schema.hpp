@@ -35,6 +35,11 @@ std::vector<std::string> job_sections();
 const KeySpec* find_key_spec(const std::string& section, const std::string& key);
 
 /// Why `text` is not a valid value for `spec`, or nothing when it is.
+/// The one reading of job values, for validation and use alike: a decimal integer (optional '-',
+/// digits; no hex, no fraction, no exponent) and a finite decimal number.
+bool parse_integer(const std::string& text, int64_t& out);
+bool parse_real(const std::string& text, double& out);
+
 std::optional<std::string> invalid_reason(const KeySpec& spec, const std::string& text);
 
 /// Splits a comma-separated list, trimming blanks around each element.

@@ -61,6 +61,10 @@ void read_tensors(const h5::File& f,
       auto a = f.read_float(name);
       dims = a.dims;
       stored = torch::tensor(a.data, torch::kFloat);
+      // A NaN weight makes every score NaN, and a NaN score must never read as "no risk".
+      if (!torch::isfinite(stored).all().item<bool>()) {
+        throw Error("'" + f.path() + "': tensor '" + name + "' holds NaN or infinite values");
+      }
     }
     const std::vector<int64_t> shape(dims.begin(), dims.end());
     if (shape != value.sizes().vec()) {
@@ -107,6 +111,10 @@ LoadedModel load_model(const std::string& path, const PluginRegistry& plugins) {
     m.record.best_epoch = f.int_attribute("best_epoch");
     m.record.best_val_auc = f.double_attribute("best_val_auc");
     m.record.threshold = f.double_attribute("threshold");
+    if (!(m.record.threshold >= 0 && m.record.threshold <= 1)) {
+      throw Error("'" + path + "': decision threshold " + std::to_string(m.record.threshold) +
+                  " is outside [0, 1]");
+    }
     m.record.seed = static_cast<uint64_t>(f.int_attribute("seed"));
     m.record.status = f.string_attribute("status");
     m.record.cpnas_version = f.string_attribute("cpnas_version");

@@ -211,14 +211,18 @@ std::string argmax_section(const std::string& run_dir, const SearchState& s,
           "<section id=\"argmax\"><h2>Argmax students (long training)</h2>"
           "<div class=\"scroll\"><table><tr><th>update</th><th>status</th><th>epochs</th>") +
       kRecordHeader + "<th class=\"l\">model file</th></tr>";
+  const StudentRecord* best = best_argmax(s);
   for (const auto& r : s.argmax) {
     const std::string model =
         r.status == "ok" ? run_dir + "/argmax/update-" + std::to_string(r.id) + ".h5" : "";
-    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>", r.id, escape_html(r.status),
-                        r.epochs) +
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>", r.id,
+                        escape_html(r.status) + (&r == best ? " <b>(best)</b>" : ""), r.epochs) +
             record_cells(r, space) + "<td class=\"l\">" + escape_html(model) + "</td></tr>";
   }
-  return html + "</table></div></section>";
+  return html +
+         "</table></div><p class=\"note\">The best argmax student (highest validation AUC, "
+         "the later update on ties) is the model a finished search copies to best.h5.</p>"
+         "</section>";
 }
 
 std::string interval(double value, std::pair<double, double> ci) {

@@ -25,12 +25,13 @@ std::string quoted(const std::string& text) {
 
 void write_table(std::ostream& out, const std::vector<StudentRecord>& records,
                  const SearchSpace& space, const std::string& first_column,
+                 const std::string& extra_columns,
                  const std::function<std::string(const StudentRecord&)>& extra) {
   out << first_column
       << ",iteration,status,val_auc,epochs,seconds,rank,attempts,val_accuracy,val_sensitivity,"
          "val_specificity,params,macs";
   for (const auto& key : space.keys) out << "," << key.key;
-  out << (extra ? ",model" : "") << ",message\n";
+  out << extra_columns << ",message\n";
   for (const auto& r : records) {
     if (!r.finished()) continue;
     out << fmt::format("{},{},{},{},{},{:.2f},{},{},{},{},{},{},{}", r.id, r.iteration, r.status,
@@ -70,11 +71,13 @@ void RunDir::create() const {
 
 void write_student_tables(const RunDir& dir, const SearchState& state, const SearchSpace& space) {
   write_text_atomically(dir.students(), [&](std::ostream& out) {
-    write_table(out, state.students, space, "id", nullptr);
+    write_table(out, state.students, space, "id", "", nullptr);
   });
+  const StudentRecord* best = best_argmax(state);
   write_text_atomically(dir.argmax_csv(), [&](std::ostream& out) {
-    write_table(out, state.argmax, space, "update", [&](const StudentRecord& r) {
-      return r.status == "ok" ? dir.argmax_model(r.id) : std::string();
+    write_table(out, state.argmax, space, "update", ",model,best", [&](const StudentRecord& r) {
+      return (r.status == "ok" ? dir.argmax_model(r.id) : std::string()) + "," +
+             (&r == best ? "1" : "0");
     });
   });
 }

@@ -24,6 +24,8 @@ struct RunDir {
   std::string argmax_model(int64_t update) const {
     return root + "/argmax/update-" + std::to_string(update) + ".h5";
   }
+  /// A copy of the best argmax model (best_argmax()), written when the search finishes.
+  std::string best_model() const { return root + "/best.h5"; }
   /// Creates the directory and its argmax/ and logs/ folders.
   void create() const;
 };
@@ -34,7 +36,8 @@ void write_text_atomically(const std::string& path,
 
 /// students.csv (finished students, by id): id, iteration, status, val_auc, epochs, seconds,
 /// rank, attempts, val_accuracy, val_sensitivity, val_specificity, params, macs, one column per
-/// searched key, message. argmax.csv: the same for the argmax trainings, with the model file.
+/// searched key, message. argmax.csv: the same for the argmax trainings, with the model file and
+/// `best` (1 for best_argmax(), the model a finished search copies to best.h5).
 void write_student_tables(const RunDir& dir, const SearchState& state, const SearchSpace& space);
 
 /// policy.csv: update, key, choice, probability (update 0 is the policy before any update).

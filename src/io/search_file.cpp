@@ -12,7 +12,8 @@ namespace cpnas {
 namespace {
 
 constexpr const char* kFormat = "cpnas-search";
-constexpr int64_t kFormatVersion = 1;
+// 2: replay memory first in first out with its sample size (cpnas 0.1 kept the best).
+constexpr int64_t kFormatVersion = 2;
 
 }  // namespace
 

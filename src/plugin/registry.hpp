@@ -36,6 +36,8 @@ class PluginRegistry {
 
   /// The entry of that kind and name, or nullptr.
   const PluginEntry* find(uint32_t kind, const std::string& name) const;
+  /// The entry of that kind and name; an unknown name throws cpnas::Error listing what is loaded.
+  const PluginEntry& require(uint32_t kind, const std::string& name) const;
 
   /// Names of one kind, sorted.
   std::vector<std::string> names(uint32_t kind) const;
@@ -44,8 +46,6 @@ class PluginRegistry {
   const std::vector<PluginEntry>& entries() const { return entries_; }
 
  private:
-  const PluginEntry& require(uint32_t kind, const std::string& name) const;
-
   std::vector<PluginEntry> entries_;
 };
 

@@ -60,8 +60,8 @@ void Controller::update(const std::vector<Rollout>& batch) {
     for (const auto& r : batch) baseline += r.reward;
     baseline /= static_cast<double>(batch.size());
   }
+  // The loss is summed over the batch, -sum r * log pi(a), as the published code sums it.
   // d/dz_j of log softmax(z)_a is [a == j] - p_j, so the loss gradient needs no autograd.
-  const double n = static_cast<double>(batch.size());
   constexpr double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   ++step_;
   const double c1 = 1 - std::pow(beta1, static_cast<double>(step_));
@@ -73,7 +73,7 @@ void Controller::update(const std::vector<Rollout>& batch) {
       if (r.actions.size() != logits_.size()) throw Error("rollout does not fit the policy");
       const double advantage = r.reward - baseline;
       for (std::size_t j = 0; j < p.size(); ++j) {
-        grad[j] -= advantage * ((r.actions[k] == static_cast<int>(j) ? 1.0 : 0.0) - p[j]) / n;
+        grad[j] -= advantage * ((r.actions[k] == static_cast<int>(j) ? 1.0 : 0.0) - p[j]);
       }
     }
     for (std::size_t j = 0; j < p.size(); ++j) {

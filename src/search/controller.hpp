@@ -1,6 +1,7 @@
 #pragma once
 // The REINFORCE controller (DESIGN.md "Search"): one categorical policy (logits, uniform at the
-// start) per searched key, updated with Adam on -mean(reward - baseline) * log pi(actions).
+// start) per searched key, updated with Adam on -sum(reward - baseline) * log pi(actions) over
+// the batch (summed, as the published code does).
 // `strategy = random` samples uniformly and never learns: the baseline every search needs.
 
 #include <vector>

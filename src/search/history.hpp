@@ -50,4 +50,14 @@ struct SearchState {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SearchState, iteration, stop_reason, finished, seconds, runs,
                                    controller, replay, students, argmax, policy)
 
+/// The model a search ends with: of the argmax trainings that finished ok, the one with the
+/// highest validation subject AUC, the later update on ties; nullptr while none has.
+inline const StudentRecord* best_argmax(const SearchState& state) {
+  const StudentRecord* best = nullptr;
+  for (const auto& a : state.argmax) {
+    if (a.status == "ok" && (!best || a.val_auc >= best->val_auc)) best = &a;
+  }
+  return best;
+}
+
 }  // namespace cpnas

@@ -1,6 +1,7 @@
 #pragma once
-// Replay memory of the controller: the students that reached a validation AUC threshold, replayed
-// into later updates so good architectures keep pulling the policy.
+// Replay memory of the controller, as the published code keeps it: the students whose validation
+// AUC passed a threshold, first in first out, replayed into later updates so that good
+// architectures keep pulling the policy.
 
 #include <vector>
 
@@ -13,24 +14,24 @@ namespace cpnas {
 struct ReplayOptions {
   double threshold = 0.9;
   std::size_t capacity = 200;
-  std::size_t sample = 10;
+  std::size_t sample = 10;  ///< the first sample size
 };
 
 class ReplayMemory {
  public:
-  explicit ReplayMemory(ReplayOptions options) : options_(options) {}
+  explicit ReplayMemory(ReplayOptions options) : options_(options), sample_size_(options.sample) {}
 
-  /// Keeps `r` when its reward reaches the threshold; when full, the lowest reward (the oldest
-  /// among equals) makes room, so the memory holds the best students seen.
+  /// Keeps `r` when its reward is above the threshold; when that makes the memory hold more than
+  /// its capacity, the oldest entry leaves.
   void add(const Rollout& r);
 
-  /// How many an update replays: `sample`, doubling each time the memory holds four times as
-  /// many (10, 20 from 40, 40 from 80, 80 from 160), never more than it holds.
-  std::size_t sample_size() const;
+  /// min(sample_size(), size()) distinct entries, drawn with `rng`; then, when the memory holds
+  /// at least twice the sample size, the sample size doubles for the next update (10, 20 from 20
+  /// entries, 40 from 40, ...), as the published code grows it.
+  std::vector<Rollout> sample(Rng& rng);
 
-  /// sample_size() distinct entries.
-  std::vector<Rollout> sample(Rng& rng) const;
-
+  /// How many the next sample() asks for.
+  std::size_t sample_size() const { return sample_size_; }
   std::size_t size() const { return entries_.size(); }
 
   nlohmann::json state() const;
@@ -38,7 +39,8 @@ class ReplayMemory {
 
  private:
   ReplayOptions options_;
-  std::vector<Rollout> entries_;  ///< in insertion order
+  std::size_t sample_size_;
+  std::vector<Rollout> entries_;  ///< oldest first
 };
 
 }  // namespace cpnas

@@ -1,6 +1,7 @@
 #include "search/search.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
@@ -49,6 +50,36 @@ void recover_after_crash(SearchState& state) {
   }
 }
 
+void check_search_state(const SearchState& state, const SearchSpace& space,
+                        const std::string& path) {
+  auto fail = [&](const std::string& what) {
+    throw Error("search checkpoint '" + path + "': damaged state: " + what);
+  };
+  if (state.space != space.describe()) fail("its search space is not its job's");
+  for (const auto* records : {&state.students, &state.argmax}) {
+    for (const auto& r : *records) {
+      bool fits = r.actions.size() == space.keys.size();
+      for (std::size_t k = 0; fits && k < r.actions.size(); ++k) {
+        fits = r.actions[k] >= 0 && r.actions[k] < static_cast<int>(space.keys[k].choices.size());
+      }
+      if (!fits) fail("the actions of student " + std::to_string(r.id) + " do not fit the space");
+    }
+  }
+  for (const auto& update : state.policy) {
+    bool fits = update.size() == space.keys.size();
+    for (std::size_t k = 0; fits && k < update.size(); ++k) {
+      fits = update[k].size() == space.keys[k].choices.size();
+    }
+    if (!fits) fail("a policy row does not fit the space");
+  }
+  try {
+    if (!state.controller.is_null()) Controller(space, {}).restore(state.controller);
+    if (!state.replay.is_null()) ReplayMemory({}).restore(state.replay);
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+}
+
 SearchDriver::SearchDriver(const Job& job, const SearchSpace& space, const RunDir& dir,
                            SearchState& state, Scheduler& scheduler)
     : settings_(SearchSettings::from_job(job)),
@@ -80,6 +111,7 @@ bool SearchDriver::run() {
     } else {
       state_.finished = true;
       spdlog::info("search finished: {}", state_.stop_reason);
+      publish_best();
     }
     save();
     write_policy(dir_, state_, space_);  // the policy changes only at an update
@@ -255,6 +287,22 @@ void SearchDriver::end_iteration() {
     state_.argmax.push_back(a);
   }
   state_.iteration = it + 1;
+}
+
+void SearchDriver::publish_best() const {
+  const StudentRecord* best = best_argmax(state_);
+  if (!best) {
+    spdlog::warn("no argmax training finished: no best.h5");
+    return;
+  }
+  const std::string tmp = dir_.best_model() + ".tmp";
+  std::error_code ec;
+  std::filesystem::copy_file(dir_.argmax_model(best->id), tmp,
+                             std::filesystem::copy_options::overwrite_existing, ec);
+  if (!ec) std::filesystem::rename(tmp, dir_.best_model(), ec);
+  if (ec) throw Error("cannot write '" + dir_.best_model() + "': " + ec.message());
+  spdlog::info("best argmax student: update {} (validation AUC {:.3f}) -> {}", best->id,
+               best->val_auc, dir_.best_model());
 }
 
 void SearchDriver::save() {

@@ -36,6 +36,12 @@ struct SearchSettings {
 /// that was in flight at two such crashes is marked failed (it may be what kills the process).
 void recover_after_crash(SearchState& state);
 
+/// Refuses, naming `path`, a checkpoint whose state does not fit `space` (a student's actions of
+/// another length or out of range, a policy or replay memory that does not restore): a damaged
+/// file must stop the resume with its reason, not an index error later.
+void check_search_state(const SearchState& state, const SearchSpace& space,
+                        const std::string& path);
+
 class SearchDriver {
  public:
   SearchDriver(const Job& job, const SearchSpace& space, const RunDir& dir, SearchState& state,
@@ -53,6 +59,8 @@ class SearchDriver {
   /// The next record to train and whether it is an argmax training; nullptr when none.
   std::pair<StudentRecord*, bool> next_pending();
   Actions argmax_actions() const;
+  /// Copies the best argmax model (best_argmax()) to the run directory's best.h5.
+  void publish_best() const;
   void save();
 
   SearchSettings settings_;

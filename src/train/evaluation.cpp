@@ -19,8 +19,7 @@ Evaluation evaluate_model(LoadedModel& m, const Cohort& cohort, const std::strin
   const FeatureSet features(plugins, m.job.get_list("data", "features"),
                             find_layout(cohort.layout));
   Evaluation e;
-  e.windows = score_windows(*m.student, cohort, recordings, features,
-                            parse_precision(m.job.get("train", "precision")));
+  e.windows = score_windows(*m.student, cohort, recordings, features, scoring_options(m.job));
   std::vector<WindowScore> labelled;
   for (const auto& w : e.windows) {
     if (w.label >= 0) labelled.push_back(w);

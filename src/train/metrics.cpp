@@ -22,6 +22,13 @@ double ratio(double a, double b) {
   return b > 0 ? a / b : std::nan("");
 }
 
+// Sorting or grouping NaN scores is undefined (NaN == NaN is false): refuse them first.
+void require_finite(const std::vector<double>& scores) {
+  for (double s : scores) {
+    if (!std::isfinite(s)) throw Error("a score is " + std::to_string(s) + ", not a finite number");
+  }
+}
+
 }  // namespace
 
 std::pair<double, double> clopper_pearson(int64_t x, int64_t n, double confidence) {
@@ -41,6 +48,7 @@ std::pair<double, double> clopper_pearson(int64_t x, int64_t n, double confidenc
 
 double roc_auc(const std::vector<double>& scores, const std::vector<int>& labels,
                const std::vector<double>& weights) {
+  require_finite(scores);
   std::vector<size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
@@ -64,6 +72,7 @@ double roc_auc(const std::vector<double>& scores, const std::vector<int>& labels
 
 double youden_threshold(const std::vector<double>& scores, const std::vector<int>& labels,
                         const std::vector<double>& weights) {
+  require_finite(scores);
   std::vector<double> candidates(scores);
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
@@ -77,6 +86,7 @@ double youden_threshold(const std::vector<double>& scores, const std::vector<int
 }
 
 std::vector<RocPoint> roc_curve(const std::vector<double>& scores, const std::vector<int>& labels) {
+  require_finite(scores);
   std::vector<double> thresholds(scores);
   std::sort(thresholds.begin(), thresholds.end(), std::greater<>());
   thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
@@ -130,7 +140,14 @@ double subject_score(std::vector<double> s, bool use_mean) {
 ClinicalMetrics clinical_metrics(const std::vector<WindowScore>& windows,
                                  std::optional<double> threshold, bool use_mean) {
   std::map<std::string, std::vector<size_t>> by_recording;
-  for (size_t i = 0; i < windows.size(); ++i) by_recording[windows[i].recording].push_back(i);
+  for (size_t i = 0; i < windows.size(); ++i) {
+    const WindowScore& w = windows[i];
+    if (!std::isfinite(w.score)) {
+      throw Error("recording '" + w.recording + "': the window at frame " +
+                  std::to_string(w.start) + " scored " + std::to_string(w.score));
+    }
+    by_recording[w.recording].push_back(i);
+  }
   if (by_recording.empty()) throw Error("no scores");
 
   std::vector<double> subject_scores, window_scores, window_weights;

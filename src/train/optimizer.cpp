@@ -31,8 +31,9 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Hyper& h,
                                                             .weight_decay(h.weight_decay));
   }
   if (h.optimizer == "adamw") {
+    // The published code gives AdamW no betas, so PyTorch's defaults apply (Adam's are set).
     return std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(h.lr)
-                                                             .betas({0.9, 0.99})
+                                                             .betas({0.9, 0.999})
                                                              .amsgrad(true)
                                                              .weight_decay(h.weight_decay));
   }

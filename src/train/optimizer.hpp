@@ -20,7 +20,8 @@ struct Hyper {
 class Job;
 Hyper hyper_from_job(const Job& job);
 
-/// sgd: Nesterov momentum; adam: betas (0.9, 0.99), amsgrad; adamw: the same, decoupled decay.
+/// As the published code configures them: sgd with Nesterov momentum; adam with betas (0.9, 0.99)
+/// and amsgrad; adamw with amsgrad and PyTorch's default betas (0.9, 0.999), decoupled decay.
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const Hyper& hyper,
                                                         const std::vector<torch::Tensor>& params);
 

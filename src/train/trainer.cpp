@@ -10,6 +10,7 @@
 #include "dist/batch_shard.hpp"
 #include "dist/sync_batch_norm.hpp"
 #include "error.hpp"
+#include "io/job_schema.hpp"
 #include "train/checkpoint.hpp"
 #include "train/device.hpp"
 #include "train/stop.hpp"
@@ -53,17 +54,19 @@ TrainOptions train_options_from_job(const Job& job) {
   o.warmup_factor = job.get_real("train", "warmup_factor");
   o.lr_steps.clear();
   for (const auto& step : job.get_list("train", "lr_steps")) {
-    try {
-      o.lr_steps.push_back(std::stoll(step));
-    } catch (const std::exception&) {
+    int64_t epoch = 0;
+    if (!parse_integer(step, epoch) || epoch < 0) {
       throw Error(job.origin("train", "lr_steps") + ": [train] lr_steps: '" + step +
                   "' is not an epoch number");
     }
+    o.lr_steps.push_back(epoch);
   }
   o.lr_factor = job.get_real("train", "lr_factor");
   o.validate_every = job.get_int("train", "validate_every");
+  o.eval_windows = evaluation_windowing(job);
   o.early_stop_epoch = job.get_int("train", "early_stop_epoch");
   o.early_stop_auc = job.get_real("train", "early_stop_auc");
+  o.accuracy_fall_epochs = job.get_int("train", "accuracy_fall_epochs");
   o.seed = static_cast<uint64_t>(job.get_int("train", "seed"));
   o.loader_threads = static_cast<int>(job.get_int("train", "loader_threads"));
   o.precision = parse_precision(job.get("train", "precision"));
@@ -94,11 +97,19 @@ std::string status_name(TrainStatus s) {
   return "unknown";
 }
 
+ScoringOptions scoring_options(const Job& job) {
+  ScoringOptions o;
+  o.precision = parse_precision(job.get("train", "precision"));
+  o.windowing = evaluation_windowing(job);
+  return o;
+}
+
 std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohort,
                                        const std::vector<int64_t>& recordings,
-                                       const FeatureSet& features, Precision precision,
-                                       int64_t batch, Collective* group) {
-  const EvaluationSet set = evaluation_set(cohort, recordings, features);
+                                       const FeatureSet& features, const ScoringOptions& o) {
+  const EvaluationSet set = evaluation_set(cohort, recordings, features, o.windowing);
+  Collective* group = o.group;
+  const int64_t batch = o.batch;
   const torch::Device device = device_of(student);
   const bool was_training = student.is_training();
   student.eval();
@@ -111,7 +122,7 @@ std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohor
     const int64_t end = std::min(last, begin + batch);
     torch::Tensor logits;
     {
-      AutocastScope autocast(precision, device);
+      AutocastScope autocast(o.precision, device);
       logits = student.forward(set.x.slice(0, begin, end).to(device));
     }
     probability.slice(0, begin, end)
@@ -122,6 +133,11 @@ std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohor
   const auto* p = probability.data_ptr<double>();
   for (int64_t k = 0; k < n; ++k) {
     const auto& w = set.windows[k];
+    if (!std::isfinite(p[k])) {
+      throw NonFiniteScore("recording '" + cohort.ids[w.recording] + "': the network scored " +
+                           "the window at frame " + std::to_string(w.start) + " " +
+                           std::to_string(p[k]) + " (non-finite weights or input)");
+    }
     scores.push_back({cohort.ids[w.recording], cohort.labels[w.recording], p[k], w.start});
   }
   student.train(was_training);
@@ -159,6 +175,29 @@ EpochRecord record_of(const std::vector<double>& row) {
   r.seconds = row[5];
   return r;
 }
+
+}  // namespace
+
+void check_training_splits(const Cohort& cohort, const std::string& where) {
+  for (const char* split : {"train", "val"}) {
+    int64_t counts[2] = {0, 0};
+    for (int64_t i : cohort.labelled(split)) ++counts[cohort.labels[i]];
+    if (counts[0] + counts[1] == 0) {
+      throw Error(where + ": the " + split + " split has no labelled recordings");
+    }
+    for (int label : {1, 0}) {
+      if (counts[label] == 0) {
+        throw Error(where + ": the " + split + " split has no " +
+                    (label == 1 ? "CP (label 1)" : "non-CP (label 0)") + " recordings: " +
+                    (std::string(split) == "val"
+                         ? "its AUC, which selects the weights, is undefined"
+                         : "nothing to learn the difference from"));
+      }
+    }
+  }
+}
+
+namespace {
 
 // An error every rank raised together, so every rank may leave by it; any other exception in
 // data-parallel training comes from one rank, in the middle of collective work.
@@ -222,7 +261,7 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
   TrainResult result;
   Collective* group = o.group && o.group->size() > 1 ? o.group : nullptr;
   const bool writer = !group || group->rank() == 0;
-  const auto val = cohort.indices("val");
+  const auto val = cohort.labelled("val");
   TrainingBatches batches(cohort, cohort.indices("train"), features, hyper.batch_size, o.seed,
                           o.loader_threads);
   if (group) batches.share(group->rank(), group->size());
@@ -233,6 +272,7 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
   auto generator = at::detail::getDefaultCPUGenerator();
   std::string error;
   try {
+    check_training_splits(cohort, "the cohort");
     if (group) {
       if (const auto plain = unsynchronised_batch_norms(student); !plain.empty()) {
         throw Error("data-parallel training cannot synchronise the statistics of " + plain[0] +
@@ -339,11 +379,21 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
       record.train_accuracy = progress.seen ? static_cast<double>(progress.correct) / seen : 0;
       progress.batch = progress.seen = progress.correct = 0;
       progress.loss_sum = 0;
-      const bool last = epoch + 1 == o.epochs;
-      if (!val.empty() && ((epoch + 1) % o.validate_every == 0 || last)) {
-        const ClinicalMetrics m = clinical_metrics(
-            score_windows(student, cohort, val, features, o.precision, 64, group), 0.5);
-        record.val_auc = std::isnan(m.subject.auc) ? 0.0 : m.subject.auc;
+      const bool closing = epoch + o.validate_last >= o.epochs;
+      if ((epoch + 1) % o.validate_every == 0 || closing) {
+        ScoringOptions scoring{o.precision, o.eval_windows};
+        scoring.group = group;
+        std::vector<WindowScore> scores;
+        try {
+          scores = score_windows(student, cohort, val, features, scoring);
+        } catch (const NonFiniteScore& e) {
+          result.status = TrainStatus::diverged;  // every rank saw the same gathered scores
+          result.message =
+              std::string("validation in epoch ") + std::to_string(epoch + 1) + ": " + e.what();
+          break;
+        }
+        const ClinicalMetrics m = clinical_metrics(scores, 0.5);
+        record.val_auc = m.subject.auc;
         if (record.val_auc > progress.best_val_auc) {
           progress.best_val_auc = record.val_auc;
           progress.best_epoch = epoch + 1;
@@ -359,10 +409,12 @@ TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort
                            ? progress.falls + 1
                            : 0;
       progress.last_accuracy = record.train_accuracy;
-      const bool hopeless = epoch + 1 == o.early_stop_epoch && progress.best_val_auc >= 0 &&
-                            progress.best_val_auc < o.early_stop_auc;
+      // From early_stop_epoch on, as the published code checks it (after any validation).
+      const bool hopeless = o.early_stop_epoch > 0 && epoch + 1 >= o.early_stop_epoch &&
+                            progress.best_val_auc >= 0 && progress.best_val_auc < o.early_stop_auc;
+      const bool falling = o.accuracy_fall_epochs > 0 && progress.falls > o.accuracy_fall_epochs;
       ++progress.epoch;
-      if (hopeless || progress.falls > o.accuracy_fall_epochs) {
+      if (hopeless || falling) {
         result.stopped_early = true;
         break;
       }

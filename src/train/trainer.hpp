@@ -10,7 +10,9 @@
 
 #include "data/cohort.hpp"
 #include "data/feature_set.hpp"
+#include "data/windows.hpp"
 #include "dist/collective.hpp"
+#include "error.hpp"
 #include "io/job.hpp"
 #include "model/student.hpp"
 #include "train/metrics.hpp"
@@ -26,9 +28,13 @@ struct TrainOptions {
   std::vector<int64_t> lr_steps{200, 250};
   double lr_factor = 0.5;
   int64_t validate_every = 5;
+  int64_t validate_last = 1;  ///< also validate at each of the last this many epochs
+  Windowing eval_windows;     ///< how validation windows are cut
+  /// From this epoch on, stop when the best validation AUC is below early_stop_auc (0: never).
   int64_t early_stop_epoch = 6;
   double early_stop_auc = 0.5;
-  int64_t accuracy_fall_epochs = 5;  ///< stop when training accuracy fell more epochs in a row
+  /// Stop when training accuracy fell more than this many epochs in a row (0: never).
+  int64_t accuracy_fall_epochs = 0;
   uint64_t seed = 1234;
   int loader_threads = 1;
   Precision precision = Precision::fp32;
@@ -69,12 +75,27 @@ struct TrainResult {
   std::vector<EpochRecord> history;
 };
 
-/// Per-window probability of CP for the evaluation windows of `recordings`. With a group of
-/// several ranks each scores its share of the windows and all get every score.
+struct ScoringOptions {
+  Precision precision = Precision::fp32;
+  Windowing windowing;
+  int64_t batch = 64;
+  Collective* group = nullptr;  ///< several ranks: each scores its share, all get every score
+};
+
+/// The network scored a window NaN or infinite (NaN weights, extreme input): never a decision.
+class NonFiniteScore : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A model's scoring: its job's [train] precision and [data] eval_window and eval_step.
+ScoringOptions scoring_options(const Job& job);
+
+/// Per-window probability of CP for the evaluation windows of `recordings`. Throws
+/// NonFiniteScore naming the recording and window when a score is not finite.
 std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohort,
                                        const std::vector<int64_t>& recordings,
-                                       const FeatureSet& features, Precision precision,
-                                       int64_t batch = 64, Collective* group = nullptr);
+                                       const FeatureSet& features, const ScoringOptions& options);
 
 /// What a caller sees while training runs.
 struct TrainObserver {
@@ -82,6 +103,10 @@ struct TrainObserver {
   /// After every batch: epoch (1-based), batches done and in the epoch, the batch's loss.
   std::function<void(int64_t, int64_t, int64_t, double)> batch;
 };
+
+/// Refuses a cohort that cannot train a student: the train and val splits each need labelled
+/// recordings of both classes (the val split's AUC selects the weights). `where` names the cohort.
+void check_training_splits(const Cohort& cohort, const std::string& where);
 
 /// Trains on the device of the student's parameters (move it there first, then call this)
 /// on the cohort's train split and validates on its val split; leaves the student with

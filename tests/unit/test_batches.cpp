@@ -128,7 +128,7 @@ TEST(TrainingBatches, SameSeedSameBatchesWhateverTheThreads) {
 TEST(EvaluationSet, FeaturesOfEveryEvaluationWindow) {
   const PluginRegistry plugins = load_plugins(plugin_search_path({}));
   const FeatureSet features(plugins, {"velocity"}, find_layout(cohort().layout));
-  const auto set = evaluation_set(cohort(), {0, 1}, features, 2);
+  const auto set = evaluation_set(cohort(), {0, 1}, features, {}, 2);
   EXPECT_EQ(set.x.size(0), static_cast<int64_t>(set.windows.size()));
   EXPECT_GE(set.windows.size(), 4u);  // 12 s recordings: at least 0, 75, 150, end
   std::vector<float> xy(kWindowFrames * cohort().joints * 2), out(4 * 150 * cohort().joints);
@@ -136,4 +136,31 @@ TEST(EvaluationSet, FeaturesOfEveryEvaluationWindow) {
   features.compute(xy.data(), 150, cohort().joints, out.data());
   EXPECT_TRUE(torch::equal(set.x[1][0].flatten(),
                            torch::from_blob(out.data(), {4 * 150 * cohort().joints})));
+}
+
+TEST(EvaluationWindows, WindowLengthAndStepComeFromTheJob) {
+  EXPECT_EQ(evaluation_starts(600, 225, 75), (std::vector<int64_t>{0, 75, 150, 225, 300, 375}));
+  EXPECT_EQ(evaluation_starts(360, 225, 75), (std::vector<int64_t>{0, 75, 135}));
+  const Windowing w = evaluation_windowing(Job::load("", {"--data.eval_window=225"}));
+  EXPECT_EQ(w.frames, 225);
+  EXPECT_EQ(w.step, 75);
+  EXPECT_EQ(evaluation_windowing(Job()).frames, 150);
+  const FeatureSet features(load_plugins(plugin_search_path({})), {"position", "acceleration"},
+                            find_layout(cohort().layout));
+  const auto set = evaluation_set(cohort(), {0}, features, w);
+  ASSERT_EQ(set.x.size(3), 225);
+  const auto starts = evaluation_starts(cohort().lengths[0], 225, 75);
+  ASSERT_EQ(set.windows.size(), starts.size());
+  // The position feature's x channel is the recording's x (0 where missing), frame by frame.
+  const int64_t v = cohort().joints;
+  const auto last = static_cast<int64_t>(set.windows.size()) - 1;
+  const auto& window = set.windows[last];
+  const float* xy = cohort().recording(0);
+  for (int64_t t = 0; t < 225; t += 7) {
+    for (int64_t j = 0; j < v; ++j) {
+      const float x = xy[((window.start + t) * v + j) * 2];
+      EXPECT_FLOAT_EQ(set.x[last][0][0][t][j].item<float>(), std::isnan(x) ? 0.0f : x);
+    }
+  }
+  EXPECT_TRUE(torch::isfinite(set.x).all().item<bool>());
 }

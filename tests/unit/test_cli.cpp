@@ -130,15 +130,21 @@ TEST(Cli, BadInputsAreOneLineErrors) {
   r = run("profile --job " + std::string(CPNAS_SOURCE_DIR) +
           "/jobs/paper-best.ini --arch.block=dilated");
   EXPECT_EQ(r.status, 1);
-  EXPECT_EQ(r.out,
-            "cpnas: error: unknown block 'dilated' (loaded: basic, bottleneck, sep, sg, "
-            "shuffle, v3)\n");
+  EXPECT_EQ(r.out, "cpnas: error: command line option '--arch.block=dilated' (job file " +
+                       std::string(CPNAS_SOURCE_DIR) +
+                       "/jobs/paper-best.ini): [arch] block: unknown block 'dilated' (loaded: "
+                       "basic, bottleneck, sep, sg, shuffle, v3)\n");
+  // The same check as train's: a feature that is not loaded is an error for every command.
   r = run("profile --job " + std::string(CPNAS_SOURCE_DIR) +
           "/jobs/paper-best.ini --data.features=position,speed");
-  EXPECT_EQ(r.status, 0) << "profile needs only the number of features";
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("[data] features: unknown feature 'speed'"), std::string::npos) << r.out;
   r = run("synth --out /tmp/x.h5 --difficulty 2");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.out, "cpnas: error: synth: --difficulty must be in [0, 1]\n");
+  r = run("synth --out /tmp/x.h5 --seconds inf");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out.rfind("cpnas: error: synth: --seconds must be in [6, 3600]", 0), 0u) << r.out;
   r = run("bench extra train");
   EXPECT_EQ(r.status, 2);
 }

@@ -103,7 +103,13 @@ TEST(Cohort, BadContentsAreRefusedWithTheirReason) {
   EXPECT_EQ(write_error(c), where + "recording 'c': all joints missing in every frame");
   c = small_cohort();
   c.fps = 0;
-  EXPECT_EQ(write_error(c).rfind(where + "fps must be > 0", 0), 0u);
+  EXPECT_EQ(write_error(c).rfind(where + "fps 0.000000: a cohort file is 30 fps by definition", 0),
+            0u);
+  c.fps = 25;
+  EXPECT_EQ(write_error(c).rfind(where + "fps 25.000000: a cohort file is 30 fps", 0), 0u);
+  c = small_cohort();
+  c.recording(1)[7] = 3e38f;
+  EXPECT_EQ(write_error(c).rfind(where + "recording 'b': coordinate 3000", 0), 0u);
 }
 
 TEST(Cohort, UnreadableFiles) {

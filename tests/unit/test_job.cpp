@@ -61,7 +61,19 @@ TEST(Job, UnknownSection) {
 TEST(Job, BadTypeAndRange) {
   const auto path = write_temp("[arch]\ninit_channels = many\n");
   EXPECT_EQ(error_of([&] { Job::load(path); }),
-            path + ":2: [arch] init_channels = 'many': expected an integer");
+            path + ":2: [arch] init_channels = 'many': expected a decimal integer");
+  // One reading for validation and use: hex was validated as a number and used as 0.
+  EXPECT_EQ(error_of([] { Job::parse("[hyper]\nbatch_size = 0x40\n", "j.ini"); }),
+            "j.ini:2: [hyper] batch_size = '0x40': expected a decimal integer");
+  EXPECT_EQ(error_of([] { Job::parse("[train]\nseed = 1e3\n", "j.ini"); }),
+            "j.ini:2: [train] seed = '1e3': expected a decimal integer");
+  EXPECT_EQ(error_of([] { Job::parse("[hyper]\nlr = 0x1p-3\n", "j.ini"); }),
+            "j.ini:2: [hyper] lr = '0x1p-3': expected a decimal number");
+  EXPECT_EQ(error_of([] { Job::parse("[hyper]\nlr = nan\n", "j.ini"); }),
+            "j.ini:2: [hyper] lr = 'nan': expected a decimal number");
+  EXPECT_EQ(Job::parse("[hyper]\nlr = 5e-3\nbatch_size = 40\n", "j.ini").get_real("hyper", "lr"),
+            0.005);
+  EXPECT_EQ(Job::parse("[hyper]\nbatch_size = 40\n", "j.ini").get_int("hyper", "batch_size"), 40);
   EXPECT_EQ(error_of([] { Job::parse("[arch]\ninput_window = 4\n", "j.ini"); }),
             "j.ini:2: [arch] input_window = '4': expected an odd number");
   EXPECT_EQ(error_of([] { Job::parse("[arch]\nmain_scale = 0\n", "j.ini"); }),
@@ -73,7 +85,7 @@ TEST(Job, BadTypeAndRange) {
   EXPECT_EQ(error_of([] { Job::parse("[hyper]\noptimizer = rmsprop\n", "j.ini"); }),
             "j.ini:2: [hyper] optimizer = 'rmsprop': expected one of sgd, adam, adamw");
   EXPECT_EQ(error_of([] { Job::parse("[hyper]\nlr = 1e-3x\n", "j.ini"); }),
-            "j.ini:2: [hyper] lr = '1e-3x': expected a number");
+            "j.ini:2: [hyper] lr = '1e-3x': expected a decimal number");
 }
 
 TEST(Job, BadOverride) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "error_of.hpp"
 #include "io/job.hpp"
@@ -118,36 +119,56 @@ TEST(Controller, ArgmaxTakesTheLowestIndexOnTiesAndRandomIsUniformAndNeverLearns
   for (int c = 0; c < 4; ++c) EXPECT_NEAR(counts[c] / double(n), 0.25, 0.01) << c;
 }
 
-TEST(ReplayMemory, KeepsTheBestAboveTheThresholdAndSamplesDistinctEntries) {
+TEST(ReplayMemory, AdmitsAboveTheThresholdFirstInFirstOutAndSamplesDistinctEntries) {
   ReplayMemory memory({0.9, 3, 2});
   memory.add({{0}, 0.5});  // below the threshold
+  memory.add({{9}, 0.9});  // at it: the published code admits only rewards above it
   EXPECT_EQ(memory.size(), 0u);
-  memory.add({{1}, 0.91});
+  memory.add({{1}, 0.99});
   memory.add({{2}, 0.95});
   memory.add({{3}, 0.93});
-  memory.add({{4}, 0.92});  // full: replaces the worst (0.91)
-  memory.add({{5}, 0.90});  // worse than everything kept: not added
+  memory.add({{4}, 0.92});  // full: the oldest (1, the best) leaves
   ASSERT_EQ(memory.size(), 3u);
   Rng rng(1);
-  const auto sample = memory.sample(rng);
-  ASSERT_EQ(sample.size(), 2u);
-  EXPECT_NE(sample[0].actions, sample[1].actions);
-  for (const auto& r : sample) EXPECT_NE(r.actions[0], 1);
+  std::set<int> seen;
+  for (int i = 0; i < 20; ++i) {
+    ReplayMemory copy = memory;
+    const auto sample = copy.sample(rng);
+    ASSERT_EQ(sample.size(), 2u);
+    EXPECT_NE(sample[0].actions, sample[1].actions);
+    for (const auto& r : sample) seen.insert(r.actions[0]);
+  }
+  EXPECT_EQ(seen, (std::set<int>{2, 3, 4}));
 }
 
-TEST(ReplayMemory, SampleSizeDoublesAsTheMemoryFills) {
-  ReplayMemory memory({0.9, 200, 10});
-  std::map<std::size_t, std::size_t> size_at;
-  for (int i = 0; i < 200; ++i) {
-    memory.add({{i}, 0.95});
-    size_at[memory.size()] = memory.sample_size();
-  }
-  EXPECT_EQ(size_at[5], 5u);
-  EXPECT_EQ(size_at[39], 10u);
-  EXPECT_EQ(size_at[40], 20u);
-  EXPECT_EQ(size_at[80], 40u);
-  EXPECT_EQ(size_at[160], 80u);
-  EXPECT_EQ(size_at[200], 80u);
+TEST(ReplayMemory, SampleSizeDoublesWhenTheMemoryHoldsTwiceIt) {
+  ReplayMemory memory({0.5, 200, 10});
+  Rng rng(2);
+  for (int i = 0; i < 5; ++i) memory.add({{i}, 0.95});
+  EXPECT_EQ(memory.sample(rng).size(), 5u);  // fewer than asked for: all of them
+  EXPECT_EQ(memory.sample_size(), 10u);
+  for (int i = 5; i < 20; ++i) memory.add({{i}, 0.95});
+  EXPECT_EQ(memory.sample(rng).size(), 10u);  // then 20 >= 2 x 10: doubles
+  EXPECT_EQ(memory.sample_size(), 20u);
+  EXPECT_EQ(memory.sample(rng).size(), 20u);  // 20 < 2 x 20: stays
+  EXPECT_EQ(memory.sample_size(), 20u);
+  for (int i = 20; i < 100; ++i) memory.add({{i}, 0.95});
+  memory.sample(rng);  // doubles once per update, however full
+  EXPECT_EQ(memory.sample_size(), 40u);
+  ReplayMemory restored({0.5, 200, 10});
+  restored.restore(nlohmann::json::parse(memory.state().dump()));
+  EXPECT_EQ(restored.sample_size(), 40u);
+  EXPECT_EQ(restored.state(), memory.state());
+}
+
+TEST(Controller, TheLossIsSummedOverTheBatch) {
+  Controller controller(bandit_space(), {});
+  controller.update({{{2, 1}, 0.9}, {{0, 0}, 0.4}});
+  // Gradient of -sum r log softmax(z)_a at uniform z for choice 2 of key 0:
+  // -(0.9 (1 - 1/4) + 0.4 (0 - 1/4)) = -0.575; Adam's first moment holds (1 - 0.9) of it.
+  const auto m = controller.state().at("adam_m");
+  EXPECT_NEAR(m[0][2].get<double>(), 0.1 * -0.575, 1e-12);
+  EXPECT_NEAR(m[1][1].get<double>(), 0.1 * -(0.9 * 0.5 - 0.4 * 0.5), 1e-12);
 }
 
 TEST(SearchRandom, DerivedSeedsDifferByStreamAndIndexAndRepeat) {
@@ -209,4 +230,24 @@ TEST(SearchRecovery, InFlightStudentsAreRetrainedOnceThenFailed) {
   EXPECT_EQ(state.students[0].crashes, 1);
   EXPECT_EQ(state.students[1].status, "failed");
   EXPECT_EQ(state.students[1].message, "in flight at two crashes of the search");
+}
+
+TEST(SearchCheckpoint, AStateThatDoesNotFitItsSpaceIsRefusedWithItsReason) {
+  const SearchSpace space = bandit_space();
+  SearchState state;
+  state.space = space.describe();
+  StudentRecord r;
+  r.id = 3;
+  r.actions = {1, 5};  // key 1 has two choices
+  state.students.push_back(r);
+  EXPECT_EQ(error_of([&] { check_search_state(state, space, "s.h5"); }),
+            "search checkpoint 's.h5': damaged state: the actions of student 3 do not fit the "
+            "space");
+  state.students[0].actions = {1, 1};
+  check_search_state(state, space, "s.h5");
+  state.controller = {{"logits", {{0.0}}}};
+  EXPECT_EQ(error_of([&] {
+              check_search_state(state, space, "s.h5");
+            }).rfind("search checkpoint 's.h5': damaged state: ", 0),
+            0u);
 }

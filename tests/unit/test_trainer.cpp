@@ -54,6 +54,57 @@ TEST(Trainer, WarmupThenSteps) {
   EXPECT_DOUBLE_EQ(learning_rate(o, 0.004, 260), 0.001);
 }
 
+TEST(Optimizers, AdamAndAdamWTakeThePublishedBetasWithAmsgrad) {
+  const std::vector<torch::Tensor> params{torch::zeros({2}, torch::requires_grad())};
+  Hyper h;
+  h.optimizer = "adam";
+  auto adam = make_optimizer(h, params);
+  const auto& a = static_cast<torch::optim::AdamOptions&>(adam->param_groups()[0].options());
+  EXPECT_EQ(std::get<1>(a.betas()), 0.99);
+  EXPECT_TRUE(a.amsgrad());
+  h.optimizer = "adamw";
+  auto adamw = make_optimizer(h, params);
+  const auto& w = static_cast<torch::optim::AdamWOptions&>(adamw->param_groups()[0].options());
+  EXPECT_EQ(std::get<0>(w.betas()), 0.9);
+  EXPECT_EQ(std::get<1>(w.betas()), 0.999);
+  EXPECT_TRUE(w.amsgrad());
+}
+
+TEST(Trainer, ValidatesLabelledRecordingsEveryNAndAtEachOfTheLastEpochsAndScoresLongerWindows) {
+  Cohort c = cohort();
+  std::vector<int64_t> typical;
+  for (int64_t i : c.indices("val")) {
+    if (c.labels[i] == 0) typical.push_back(i);
+  }
+  ASSERT_GE(typical.size(), 3u);
+  c.labels[typical[0]] = c.labels[typical[1]] = -1;  // unknown outcomes: not validated on
+  Job job = small_job();
+  job.set("train", "epochs", "5", "test");
+  TrainOptions options = train_options_from_job(job);
+  options.validate_last = 2;  // every 2 epochs, and at each of the last 2
+  const FeatureSet features(plugins(), job.get_list("data", "features"), find_layout(c.layout));
+  Student student = student_from_job(job, plugins(), options.seed);
+  const TrainResult r = train_student(*student, hyper_from_job(job), c, features, options);
+  ASSERT_EQ(r.status, TrainStatus::ok) << r.message;
+  std::vector<int64_t> validated;
+  for (const auto& e : r.history) {
+    if (e.val_auc >= 0) validated.push_back(e.epoch);
+  }
+  EXPECT_EQ(validated, (std::vector<int64_t>{2, 4, 5}));
+  const BinaryMetrics& m = r.best_val.subject;
+  EXPECT_EQ(m.tp + m.fp + m.tn + m.fn, static_cast<int64_t>(c.labelled("val").size()));
+  EXPECT_EQ(c.labelled("val").size() + 2, c.indices("val").size());
+
+  // Validation and evaluation windows of another length ([data] eval_window) run through the
+  // same network.
+  ScoringOptions scoring;
+  scoring.windowing = {225, 75};
+  const auto test = c.indices("test");
+  const auto scores = score_windows(*student, c, test, features, scoring);
+  EXPECT_EQ(scores.size(), evaluation_windows(c, test, scoring.windowing).size());
+  EXPECT_LT(scores.size(), evaluation_windows(c, test).size());
+}
+
 TEST(Trainer, ShortTrainingLearnsValidatesAndRoundTripsThroughAModelFile) {
   const Job job = small_job();
   const TrainOptions options = train_options_from_job(job);
@@ -78,8 +129,8 @@ TEST(Trainer, ShortTrainingLearnsValidatesAndRoundTripsThroughAModelFile) {
   LoadedModel loaded = load_model(path, plugins());
   EXPECT_EQ(loaded.record.epochs, 4);
   const auto test = cohort().indices("test");
-  const auto a = score_windows(*student, cohort(), test, features, Precision::fp32);
-  const auto b = score_windows(*loaded.student, cohort(), test, features, Precision::fp32);
+  const auto a = score_windows(*student, cohort(), test, features, {});
+  const auto b = score_windows(*loaded.student, cohort(), test, features, {});
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].score, b[i].score) << i;
 
