@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds cpnas, then runs the main job on its embedded default: a small
 # synthetic cohort and a short search (jobs/quickstart.ini) on 2 MPI ranks, then evaluates the
-# last argmax student on the cohort's test split. A few minutes on a 2-core machine.
+# search's best model (best.h5) on the cohort's test split. A few minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -21,9 +21,9 @@ mpirun -n 2 "$cpnas" search --job jobs/quickstart.ini --data "$run/cohort.h5" \
   --run-dir "$run/search" --threads 1
 echo "== students ($run/search/students.csv)"
 column -s, -t < "$run/search/students.csv" | cut -c1-150
-last=$(ls -v "$run"/search/argmax/update-*.h5 | tail -1)
-echo "== cpnas evaluate: $last on the test split"
-"$cpnas" evaluate --model "$last" --data "$run/cohort.h5" --split test | head -20
+best="$run/search/best.h5"
+echo "== cpnas evaluate: $best (the best argmax student) on the test split"
+"$cpnas" evaluate --model "$best" --data "$run/cohort.h5" --split test | head -20
 echo "== cpnas report: $run/search/report.html (open it in a browser)"
-"$cpnas" report "$run/search" --model "$last" --data "$run/cohort.h5" --split test
+"$cpnas" report "$run/search" --model "$best" --data "$run/cohort.h5" --split test
 echo "quickstart: done (files in $run)"
