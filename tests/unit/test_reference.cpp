@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "data/layout.hpp"
+#include "io/job.hpp"
+#include "model/arch.hpp"
 #include "model/graph.hpp"
 #include "model/graph_layer.hpp"
 #include "model/profile.hpp"
@@ -30,31 +32,14 @@ nlohmann::json fixture(const std::string& name) {
   return nlohmann::json::parse(in);
 }
 
-StreamShape stream_of(const nlohmann::json& a, const std::string& prefix) {
-  StreamShape s;
-  s.blocks = a.at(prefix + "_blocks");
-  s.depth = a.at(prefix + "_depth");
-  s.stride = a.at(prefix + "_stride");
-  s.window = a.at(prefix + "_window");
-  s.graph_distance = a.at(prefix + "_graph_distance");
-  s.scale = a.at(prefix + "_scale");
-  return s;
-}
-
-Arch reference_arch(const nlohmann::json& a) {
-  Arch arch;
-  arch.init_channels = a.at("init_channels");
-  arch.activation = parse_activation(a.at("activation"));
-  arch.attention = a.at("attention");
-  arch.block = a.at("block");
-  arch.dropout = a.at("dropout");
-  arch.multi_gcn = a.at("multi_gcn");
-  arch.expand_ratio = a.at("expand_ratio");
-  arch.reduct_ratio = a.at("reduct_ratio");
-  arch.input = stream_of(a, "input");
-  arch.main = stream_of(a, "main");
-  arch.reference_main = true;
-  return arch;
+// The fixture's architecture through the job schema and arch_from_job, as a job file gives it.
+Arch reference_arch(const nlohmann::json& arch) {
+  std::vector<std::string> overrides{"--arch.main_stream=reference"};
+  for (const auto& [key, value] : arch.items()) {
+    overrides.push_back("--arch." + key + "=" +
+                        (value.is_string() ? value.get<std::string>() : value.dump()));
+  }
+  return arch_from_job(Job::load("", overrides));
 }
 
 torch::Tensor tensor_of(const nlohmann::json& t) {
