@@ -1,6 +1,5 @@
 // cpnas evaluate: clinical metrics of a model on a cohort split.
 
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>

@@ -58,11 +58,11 @@ void check_search_state(const SearchState& state, const SearchSpace& space,
   if (state.space != space.describe()) fail("its search space is not its job's");
   for (const auto* records : {&state.students, &state.argmax}) {
     for (const auto& r : *records) {
-      bool fits = r.actions.size() == space.keys.size();
-      for (std::size_t k = 0; fits && k < r.actions.size(); ++k) {
-        fits = r.actions[k] >= 0 && r.actions[k] < static_cast<int>(space.keys[k].choices.size());
+      try {
+        space.check(r.actions);
+      } catch (const Error& e) {
+        fail("student " + std::to_string(r.id) + ": " + e.what());
       }
-      if (!fits) fail("the actions of student " + std::to_string(r.id) + " do not fit the space");
     }
   }
   for (const auto& update : state.policy) {

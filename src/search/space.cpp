@@ -20,18 +20,24 @@ SearchSpace SearchSpace::from_job(const Job& job) {
   return space;
 }
 
-Job SearchSpace::apply(const Job& job, const Actions& actions) const {
+void SearchSpace::check(const Actions& actions) const {
   if (actions.size() != keys.size()) {
     throw Error("student has " + std::to_string(actions.size()) + " choices for a space of " +
                 std::to_string(keys.size()) + " keys");
   }
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    if (actions[k] < 0 || actions[k] >= static_cast<int>(keys[k].choices.size())) {
+      throw Error("choice " + std::to_string(actions[k]) + " of " + keys[k].key +
+                  " is out of range");
+    }
+  }
+}
+
+Job SearchSpace::apply(const Job& job, const Actions& actions) const {
+  check(actions);
   Job out = job;
   for (std::size_t k = 0; k < keys.size(); ++k) {
-    const auto& key = keys[k];
-    if (actions[k] < 0 || actions[k] >= static_cast<int>(key.choices.size())) {
-      throw Error("choice " + std::to_string(actions[k]) + " of " + key.key + " is out of range");
-    }
-    out.set(key.section, key.key, key.choices[actions[k]], "search");
+    out.set(keys[k].section, keys[k].key, keys[k].choices[actions[k]], "search");
   }
   return out;
 }

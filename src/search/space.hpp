@@ -24,8 +24,10 @@ struct SearchSpace {
   /// The [space] keys with choices, in schema order. Throws cpnas::Error when none has any.
   static SearchSpace from_job(const Job& job);
 
-  /// The job with every searched key set to its chosen value. Throws when `actions` does not
-  /// fit the space.
+  /// Throws cpnas::Error when `actions` does not fit the space (count or a choice out of range).
+  void check(const Actions& actions) const;
+
+  /// The job with every searched key set to its chosen value. Throws as check() does.
   Job apply(const Job& job, const Actions& actions) const;
 
   /// The space as text ("section.key=a,b,c" lines), stored in checkpoints to compare with.

@@ -241,8 +241,7 @@ TEST(SearchCheckpoint, AStateThatDoesNotFitItsSpaceIsRefusedWithItsReason) {
   r.actions = {1, 5};  // key 1 has two choices
   state.students.push_back(r);
   EXPECT_EQ(error_of([&] { check_search_state(state, space, "s.h5"); }),
-            "search checkpoint 's.h5': damaged state: the actions of student 3 do not fit the "
-            "space");
+            "search checkpoint 's.h5': damaged state: student 3: choice 5 of lr is out of range");
   state.students[0].actions = {1, 1};
   check_search_state(state, space, "s.h5");
   state.controller = {{"logits", {{0.0}}}};
