@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake
+  build-essential cmake ccache         # ccache: rebuilds of a fresh clone reuse compilations
   libtorch-dev libopenblas0-openmp     # LibTorch; OpenBLAS makes its matrix maths ~30x faster
   libopenmpi-dev openmpi-bin           # MPI ranks
   libhdf5-dev                          # cohorts, checkpoints, model files

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 source scripts/env.sh
-bash scripts/build.sh
+CPNAS_BUILD_TARGET=runtime bash scripts/build.sh
 cpnas=${CPNAS_BUILD_DIR:-build}/cpnas
 run=${CPNAS_QUICKSTART_DIR:-run/quickstart}
 mkdir -p "$run"

@@ -11,7 +11,7 @@
 #include "cli/options.hpp"
 #include "data/batches.hpp"
 #include "data/layout.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 #include "train/throughput.hpp"
 
 namespace cpnas::cli {

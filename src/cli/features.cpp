@@ -11,7 +11,7 @@
 #include "data/feature_set.hpp"
 #include "data/layout.hpp"
 #include "data/windows.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 #include "io/h5.hpp"
 
 namespace cpnas::cli {

@@ -13,7 +13,7 @@
 
 #include "cli/command.hpp"
 #include "config.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 #include "train/cpu_allocator.hpp"
 
 namespace {

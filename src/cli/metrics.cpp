@@ -8,7 +8,7 @@
 #include "cli/command.hpp"
 #include "cli/metrics_output.hpp"
 #include "cli/options.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 #include "train/metrics.hpp"
 
 namespace cpnas::cli {

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas::cli {
 namespace {

@@ -1,15 +1,15 @@
 #include "cli/options.hpp"
 
-#include "train/device.hpp"
-
 #include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
 
-#include "error.hpp"
+#include "io/allocation.hpp"
+#include "io/error.hpp"
 #include "io/log.hpp"
 #include "plugin/loader.hpp"
+#include "train/device.hpp"
 
 namespace cpnas::cli {
 

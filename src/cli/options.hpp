@@ -6,11 +6,14 @@
 #include <string>
 #include <vector>
 
-#include <torch/torch.h>
+#include <c10/core/Device.h>
 #include <boost/program_options.hpp>
 
 #include "io/job.hpp"
-#include "plugin/registry.hpp"
+
+namespace cpnas {
+class PluginRegistry;
+}
 
 namespace cpnas::cli {
 
@@ -30,7 +33,7 @@ class CommandLine {
   /// Adds --device (cpu, cuda, cuda:N, auto) for commands that run a network.
   void add_device_option();
   /// The --device given; `local_rank` picks the GPU for "cuda" and "auto" in an MPI job.
-  torch::Device device(int local_rank = 0) const;
+  c10::Device device(int local_rank = 0) const;
 
   /// Declares positional arguments (in order) that must also be declared in options().
   void positional(const std::string& name, int count) { positional_.add(name.c_str(), count); }

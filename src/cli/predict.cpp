@@ -13,9 +13,9 @@
 #include "data/layout.hpp"
 #include "data/pose_import.hpp"
 #include "data/windows.hpp"
-#include "error.hpp"
-#include "io/model_file.hpp"
-#include "train/trainer.hpp"
+#include "io/error.hpp"
+#include "model/model_file.hpp"
+#include "train/scoring.hpp"
 
 namespace cpnas::cli {
 namespace {

@@ -5,10 +5,10 @@
 #include "cli/command.hpp"
 #include "cli/metrics_output.hpp"
 #include "cli/options.hpp"
-#include "error.hpp"
-#include "io/report.hpp"
-#include "io/run_dir.hpp"
-#include "io/search_file.hpp"
+#include "io/error.hpp"
+#include "report/report.hpp"
+#include "search/run_dir.hpp"
+#include "search/search_file.hpp"
 #include "train/evaluation.hpp"
 
 namespace cpnas::cli {

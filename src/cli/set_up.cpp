@@ -1,6 +1,6 @@
 #include "cli/set_up.hpp"
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas::cli {
 

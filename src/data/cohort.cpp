@@ -7,7 +7,7 @@
 
 #include "data/layout.hpp"
 #include "data/preprocess.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 #include "io/h5.hpp"
 
 namespace cpnas {

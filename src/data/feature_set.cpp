@@ -1,6 +1,6 @@
 #include "data/feature_set.hpp"
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "data/cohort.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace {

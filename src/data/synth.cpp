@@ -9,7 +9,7 @@
 
 #include "data/layout.hpp"
 #include "data/preprocess.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace {

@@ -1,6 +1,6 @@
 #include "dist/collective.hpp"
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 

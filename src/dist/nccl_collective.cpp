@@ -4,7 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace {

@@ -2,7 +2,7 @@
 
 #include "cpnas/batch_norm.hpp"
 #include "dist/batch_shard.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace {

@@ -6,9 +6,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "dist/allocation.hpp"
-#include "error.hpp"
-#include "io/log.hpp"
+#include "io/allocation.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace {

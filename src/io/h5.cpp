@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <new>
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas::h5 {
 namespace {

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "error.hpp"
+#include "io/error.hpp"
 #include "io/job_schema.hpp"
 
 namespace cpnas {

@@ -1,13 +1,12 @@
 #include "io/log.hpp"
 
-#include <cstdlib>
 #include <vector>
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace {
@@ -48,13 +47,6 @@ void add_log_file(const std::string& path) {
   } catch (const spdlog::spdlog_ex& e) {
     throw Error("log file '" + path + "': " + e.what());
   }
-}
-
-int launcher_rank() {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
-    if (const char* value = std::getenv(name)) return std::atoi(value);
-  }
-  return -1;
 }
 
 }  // namespace cpnas

@@ -18,7 +18,4 @@ void setup_logging(const LogOptions& options);
 /// Also appends every message to `path` from now on (a rank's log in a run directory).
 void add_log_file(const std::string& path);
 
-/// The rank that the launcher (mpirun, srun) gave this process, or -1 when not launched as a job.
-int launcher_rank();
-
 }  // namespace cpnas

@@ -4,8 +4,8 @@
 
 #include "model/cpu_features.hpp"
 #include "model/parallel.hpp"
+#include "model/precision.hpp"
 #include "model/simd_math.hpp"
-#include "train/precision.hpp"
 
 namespace cpnas {
 namespace {

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace {

@@ -1,6 +1,6 @@
 #include "model/stage.hpp"
 
-#include "error.hpp"
+#include "io/error.hpp"
 #include "model/epilogue.hpp"
 
 namespace cpnas {
@@ -39,11 +39,6 @@ std::shared_ptr<Attention> make_attention(const PluginRegistry& plugins, const s
 
 }  // namespace
 
-std::shared_ptr<Block> make_block(const PluginRegistry& plugins, const std::string& name,
-                                  const BlockOptions& options) {
-  return construct("block", name, plugins.block(name), options);
-}
-
 StageImpl::StageImpl(const StageOptions& o, const PluginRegistry& plugins) {
   GraphLayerOptions graph{o.in_channels, o.out_channels, o.graph_distance, o.activation,
                           o.adjacency};
@@ -52,11 +47,12 @@ StageImpl::StageImpl(const StageOptions& o, const PluginRegistry& plugins) {
   } else {
     graph_ = register_module("graph", SpatialGraphLayer(graph));
   }
+  const BlockFactory block_factory = o.block_factory ? o.block_factory : plugins.block(o.block);
   for (int64_t i = 0; i < o.depth; ++i) {
     BlockOptions block{o.out_channels, o.window,       i == 0 ? o.stride : 1,
                        o.expand_ratio, o.reduct_ratio, o.activation};
-    temporal_.push_back(
-        register_module("temporal" + std::to_string(i), make_block(plugins, o.block, block)));
+    temporal_.push_back(register_module("temporal" + std::to_string(i),
+                                        construct("block", o.block, block_factory, block)));
   }
   AttentionOptions attention{o.out_channels, o.reduct_ratio, o.activation, o.skeleton};
   attention_ =

@@ -35,16 +35,13 @@ struct StageOptions {
   bool multi_gcn = false;
   int64_t depth = 1, stride = 1, window = 3;  ///< stride applies to the first temporal block
   std::string block, attention;
+  /// Builds the temporal blocks; null: the plugin registry's block named `block`.
+  BlockFactory block_factory = nullptr;
   double expand_ratio = 1, reduct_ratio = 1;
   Activation activation = Activation::relu;
   torch::Tensor adjacency;  ///< [4, V, V]
   Skeleton skeleton;
 };
-
-/// Builds a block from the registry, turning a plugin's construction error into one that names
-/// the block.
-std::shared_ptr<Block> make_block(const PluginRegistry& plugins, const std::string& name,
-                                  const BlockOptions& options);
 
 class StageImpl : public torch::nn::Module {
  public:

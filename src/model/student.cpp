@@ -1,9 +1,10 @@
 #include "model/student.hpp"
 
+#include "cpnas/basic_block.hpp"
 #include "cpnas/feature.hpp"
 #include "data/layout.hpp"
 #include "dist/batch_shard.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 #include "model/graph.hpp"
 
 namespace cpnas {
@@ -42,7 +43,7 @@ InputStreamImpl::InputStreamImpl(const Arch& arch, const torch::Tensor& adjacenc
                                           arch.input.graph_distance, arch.activation, adjacency}));
   BlockOptions stem{arch.init_channels, arch.input.window, 1,
                     arch.expand_ratio,  arch.reduct_ratio, arch.activation};
-  stem_temporal_ = register_module("stem_temporal", make_block(plugins, "basic", stem));
+  stem_temporal_ = register_module("stem_temporal", std::make_shared<BasicBlockImpl>(stem));
   int64_t channels = arch.init_channels;
   for (int64_t b = 0; b < arch.input.blocks; ++b) {
     const int64_t out = input_block_channels(channels, arch.input.scale);
@@ -89,10 +90,12 @@ StudentImpl::StudentImpl(const Arch& arch, const Skeleton& skeleton, int64_t num
   // name, so only the last survives: its stride is main_stride only when it is also the first.
   StreamShape main_shape = arch.main;
   Arch main_arch = arch;
+  BlockFactory main_blocks = nullptr;
   if (arch.reference_main) {
     main_shape.depth = 1;
     main_shape.stride = arch.main.depth == 1 ? arch.main.stride : 1;
     main_arch.block = "basic";
+    main_blocks = block_factory<BasicBlockImpl>;
   }
   for (int64_t b = 0; b < arch.main.blocks; ++b) {
     const bool last = b + 1 == arch.main.blocks;
@@ -102,9 +105,9 @@ StudentImpl::StudentImpl(const Arch& arch, const Skeleton& skeleton, int64_t num
                   std::to_string(b) + " no channels (" + std::to_string(channels) + " x " +
                   std::to_string(arch.main.scale) + ", rounded to a multiple of 16)");
     }
-    main_.push_back(register_module(
-        "main" + std::to_string(b),
-        Stage(stage_options(main_arch, main_shape, channels, out, adjacency, skeleton), plugins)));
+    StageOptions stage = stage_options(main_arch, main_shape, channels, out, adjacency, skeleton);
+    stage.block_factory = main_blocks;
+    main_.push_back(register_module("main" + std::to_string(b), Stage(stage, plugins)));
     channels = out;
   }
   dropout_ = arch.dropout;

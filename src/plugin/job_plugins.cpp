@@ -1,6 +1,6 @@
 #include "plugin/job_plugins.hpp"
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace {

@@ -12,7 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace fs = std::filesystem;

@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "error.hpp"
-#include "io/search_file.hpp"
+#include "io/error.hpp"
 #include "search/random.hpp"
+#include "search/search_file.hpp"
 #include "train/stop.hpp"
 
 namespace cpnas {
@@ -37,14 +37,14 @@ SearchSettings SearchSettings::from_job(const Job& job) {
 void recover_after_crash(SearchState& state) {
   for (auto* records : {&state.students, &state.argmax}) {
     for (auto& r : *records) {
-      if (r.status != "running") continue;
+      if (r.status != StudentStatus::running) continue;
       if (++r.crashes >= 2) {
-        r.status = "failed";
+        r.status = StudentStatus::failed;
         r.message = "in flight at two crashes of the search";
         spdlog::warn("{} {} was in flight at two crashes: marked failed",
                      records == &state.argmax ? "argmax of update" : "student", r.id);
       } else {
-        r.status = "pending";
+        r.status = StudentStatus::pending;
       }
     }
   }
@@ -140,10 +140,10 @@ void SearchDriver::sample_iteration() {
 std::pair<StudentRecord*, bool> SearchDriver::next_pending() {
   // The argmax training first: it is the longest, and starting it early keeps workers busy.
   for (auto& r : state_.argmax) {
-    if (r.status == "pending") return {&r, true};
+    if (r.status == StudentStatus::pending) return {&r, true};
   }
   for (auto& r : state_.students) {
-    if (r.status == "pending") return {&r, false};
+    if (r.status == StudentStatus::pending) return {&r, false};
   }
   return {nullptr, false};
 }
@@ -159,7 +159,7 @@ void SearchDriver::dispatch_next() {
                           static_cast<uint64_t>(r->id));
   if (task.argmax) task.model = dir_.argmax_model(r->id);
   r->rank = scheduler_.dispatch(task);
-  r->status = "running";
+  r->status = StudentStatus::running;
   ++r->attempts;
   save();
 }
@@ -201,7 +201,7 @@ void SearchDriver::apply(const Outcome& o) {
     throw Error(
         fmt::format("a worker returned unknown {} {}", o.argmax ? "argmax" : "student", o.id));
   if (o.interrupted) {
-    r->status = "pending";
+    r->status = StudentStatus::pending;
     return;
   }
   const StudentRecord& x = o.record;
@@ -222,7 +222,7 @@ void SearchDriver::apply(const Outcome& o) {
     if (s.iteration != state_.iteration) continue;
     ++total;
     done += s.finished();
-    failed += s.finished() && s.status != "ok";
+    failed += s.finished() && s.status != StudentStatus::ok;
     best = std::max(best, s.val_auc);
   }
   const std::string where =
@@ -231,8 +231,10 @@ void SearchDriver::apply(const Outcome& o) {
           : std::string("final argmax training");
   spdlog::info("{}: {} {} {} on rank {} ({:.1f} s); {}/{} done, {} failed, best AUC {}", where,
                o.argmax ? "argmax of update" : "student", r->id,
-               r->status == "ok" ? fmt::format("AUC {:.3f}", r->val_auc) : r->status, r->rank,
-               r->seconds, done, total, failed, best < 0 ? "-" : fmt::format("{:.3f}", best));
+               r->status == StudentStatus::ok ? fmt::format("AUC {:.3f}", r->val_auc)
+                                              : status_name(r->status),
+               r->rank, r->seconds, done, total, failed,
+               best < 0 ? "-" : fmt::format("{:.3f}", best));
 }
 
 Actions SearchDriver::argmax_actions() const {
@@ -240,7 +242,7 @@ Actions SearchDriver::argmax_actions() const {
   // Random search has no policy: its "argmax" is the best student found so far.
   const StudentRecord* best = nullptr;
   for (const auto& s : state_.students) {
-    if (s.status == "ok" && (!best || s.val_auc > best->val_auc)) best = &s;
+    if (s.status == StudentStatus::ok && (!best || s.val_auc > best->val_auc)) best = &s;
   }
   return best ? best->actions : state_.students.front().actions;
 }
@@ -249,7 +251,7 @@ void SearchDriver::end_iteration() {
   const int64_t it = state_.iteration;
   std::vector<Rollout> batch;
   for (const auto& s : state_.students) {
-    if (s.iteration == it && s.status == "ok") batch.push_back({s.actions, s.val_auc});
+    if (s.iteration == it && s.status == StudentStatus::ok) batch.push_back({s.actions, s.val_auc});
   }
   Rng rng(derive_seed(settings_.seed, Stream::replay, static_cast<uint64_t>(it)));
   std::vector<Rollout> update = batch;
@@ -264,7 +266,7 @@ void SearchDriver::end_iteration() {
 
   const StudentRecord* previous = nullptr;
   for (const auto& a : state_.argmax) {
-    if (a.id == it && a.status == "ok") previous = &a;
+    if (a.id == it && a.status == StudentStatus::ok) previous = &a;
   }
   const double elapsed =
       base_seconds_ +

@@ -8,12 +8,12 @@
 #include <cstdint>
 #include <utility>
 
-#include "dist/scheduler.hpp"
 #include "io/job.hpp"
-#include "io/run_dir.hpp"
 #include "search/controller.hpp"
 #include "search/history.hpp"
 #include "search/replay.hpp"
+#include "search/run_dir.hpp"
+#include "search/scheduler.hpp"
 #include "search/space.hpp"
 
 namespace cpnas {

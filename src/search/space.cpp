@@ -1,6 +1,6 @@
 #include "search/space.hpp"
 
-#include "error.hpp"
+#include "io/error.hpp"
 #include "io/job_schema.hpp"
 
 namespace cpnas {

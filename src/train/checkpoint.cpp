@@ -2,9 +2,9 @@
 
 #include <cstdio>
 
-#include "error.hpp"
+#include "io/error.hpp"
 #include "io/h5.hpp"
-#include "io/model_file.hpp"
+#include "model/model_file.hpp"
 
 namespace cpnas {
 namespace {

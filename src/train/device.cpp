@@ -1,6 +1,6 @@
 #include "train/device.hpp"
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 

@@ -2,8 +2,8 @@
 
 #include "data/feature_set.hpp"
 #include "data/layout.hpp"
-#include "error.hpp"
-#include "train/trainer.hpp"
+#include "io/error.hpp"
+#include "train/scoring.hpp"
 
 namespace cpnas {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "data/cohort.hpp"
-#include "io/model_file.hpp"
+#include "model/model_file.hpp"
 #include "plugin/registry.hpp"
 #include "train/metrics.hpp"
 

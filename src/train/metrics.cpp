@@ -9,7 +9,7 @@
 
 #include <boost/math/distributions/beta.hpp>
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace {

@@ -1,6 +1,6 @@
 #include "train/optimizer.hpp"
 
-#include "error.hpp"
+#include "io/error.hpp"
 #include "io/job.hpp"
 
 namespace cpnas {

@@ -3,9 +3,9 @@
 
 #include <cstdint>
 
+#include "model/precision.hpp"
 #include "model/student.hpp"
 #include "train/optimizer.hpp"
-#include "train/precision.hpp"
 
 namespace cpnas {
 

@@ -9,11 +9,12 @@
 #include "data/batches.hpp"
 #include "dist/batch_shard.hpp"
 #include "dist/sync_batch_norm.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 #include "io/job_schema.hpp"
 #include "train/checkpoint.hpp"
+#include "train/data_parallel.hpp"
 #include "train/device.hpp"
-#include "train/stop.hpp"
+#include "train/scoring.hpp"
 
 namespace cpnas {
 namespace {
@@ -97,53 +98,6 @@ std::string status_name(TrainStatus s) {
   return "unknown";
 }
 
-ScoringOptions scoring_options(const Job& job) {
-  ScoringOptions o;
-  o.precision = parse_precision(job.get("train", "precision"));
-  o.windowing = evaluation_windowing(job);
-  return o;
-}
-
-std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohort,
-                                       const std::vector<int64_t>& recordings,
-                                       const FeatureSet& features, const ScoringOptions& o) {
-  const EvaluationSet set = evaluation_set(cohort, recordings, features, o.windowing);
-  Collective* group = o.group;
-  const int64_t batch = o.batch;
-  const torch::Device device = device_of(student);
-  const bool was_training = student.is_training();
-  student.eval();
-  torch::NoGradGuard no_grad;
-  const int64_t n = set.x.size(0);
-  const int rank = group ? group->rank() : 0, ranks = group ? group->size() : 1;
-  const int64_t first = n * rank / ranks, last = n * (rank + 1) / ranks;
-  auto probability = torch::zeros({n}, torch::kDouble);
-  for (int64_t begin = first; begin < last; begin += batch) {
-    const int64_t end = std::min(last, begin + batch);
-    torch::Tensor logits;
-    {
-      AutocastScope autocast(o.precision, device);
-      logits = student.forward(set.x.slice(0, begin, end).to(device));
-    }
-    probability.slice(0, begin, end)
-        .copy_(torch::softmax(logits.to(torch::kFloat), 1).select(1, 1).to(torch::kCPU));
-  }
-  if (ranks > 1) group->sum(probability);
-  std::vector<WindowScore> scores;
-  const auto* p = probability.data_ptr<double>();
-  for (int64_t k = 0; k < n; ++k) {
-    const auto& w = set.windows[k];
-    if (!std::isfinite(p[k])) {
-      throw NonFiniteScore("recording '" + cohort.ids[w.recording] + "': the network scored " +
-                           "the window at frame " + std::to_string(w.start) + " " +
-                           std::to_string(p[k]) + " (non-finite weights or input)");
-    }
-    scores.push_back({cohort.ids[w.recording], cohort.labels[w.recording], p[k], w.start});
-  }
-  student.train(was_training);
-  return scores;
-}
-
 namespace {
 
 std::string serialise(torch::optim::Optimizer& optimizer) {
@@ -199,244 +153,277 @@ void check_training_splits(const Cohort& cohort, const std::string& where) {
 
 namespace {
 
-// An error every rank raised together, so every rank may leave by it; any other exception in
-// data-parallel training comes from one rank, in the middle of collective work.
-class AgreedError : public Error {
+// One call of train_student, in the steps it takes: set-up, then per epoch its batches, a
+// validation when due, the early stops and a checkpoint, and at the end the best weights.
+class TrainingRun {
  public:
-  using Error::Error;
+  TrainingRun(StudentImpl& student, const Hyper& hyper, const Cohort& cohort,
+              const FeatureSet& features, const TrainOptions& options,
+              const TrainObserver& observer)
+      : student_(student),
+        hyper_(hyper),
+        cohort_(cohort),
+        features_(features),
+        o_(options),
+        observer_(observer),
+        group_(options.group && options.group->size() > 1 ? options.group : nullptr),
+        val_(cohort.labelled("val")),
+        batches_(cohort, cohort.indices("train"), features, hyper.batch_size, options.seed,
+                 options.loader_threads),
+        optimizer_(make_optimizer(hyper, student.parameters())),
+        device_(device_of(student)),
+        best_(Snapshot::of(student)),
+        generator_(at::detail::getDefaultCPUGenerator()) {
+    if (group_) batches_.share(group_->rank(), group_->size());
+  }
+
+  // Refuses what cannot train, resumes from the checkpoint when asked, and starts every rank
+  // from rank 0's weights. Every rank raises the same error or none.
+  void set_up() {
+    std::string error;
+    try {
+      check_training_splits(cohort_, "the cohort");
+      if (group_) require_synchronised_batch_norm();
+      if (o_.resume) resume();
+    } catch (const std::exception& e) {
+      if (!group_) throw;
+      error = e.what();
+    }
+    agree(group_, error);
+    if (group_) align_with_root(student_, *group_);
+  }
+
+  bool epochs_left() const { return progress_.epoch < o_.epochs; }
+
+  // One epoch; false when training ends with it (stopped, diverged or stopped early).
+  bool epoch() {
+    const auto start = std::chrono::steady_clock::now();
+    EpochRecord record;
+    record.epoch = progress_.epoch + 1;
+    record.lr = learning_rate(o_, hyper_.lr, progress_.epoch);
+    set_learning_rate(*optimizer_, record.lr);
+    if (!train_batches(record) || !validate_when_due(record)) return false;
+    record.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result_.history.push_back(record);
+    if (observer_.epoch) observer_.epoch(record);
+    const bool stop = stops_early(record);
+    ++progress_.epoch;
+    if (stop) {
+      result_.stopped_early = true;
+      return false;
+    }
+    checkpoint();
+    return true;
+  }
+
+  // A student's own failure that is an outcome, not a crash: out of memory. Anything else
+  // propagates; in data-parallel training the other ranks are told to give up first.
+  void fail(const std::exception& e) {
+    const bool oom = is_out_of_memory(e);
+    if (group_) {
+      group_->abort("rank " + std::to_string(group_->rank()) + ": " +
+                    (oom ? "out of memory: " : "") + e.what());
+    }
+    if (!oom) throw;
+    result_.status = TrainStatus::failed;
+    result_.message = std::string("out of memory: ") + e.what();
+  }
+
+  // The result, with the best validated weights in the student. A stop request leaves the
+  // weights and the result as the checkpoint has them.
+  TrainResult finish() {
+    if (result_.interrupted) return result_;
+    result_.epochs = static_cast<int64_t>(result_.history.size());
+    result_.best_val_auc = progress_.best_val_auc;
+    result_.best_epoch = progress_.best_epoch;
+    if (result_.best_epoch > 0) best_.restore(student_);
+    return result_;
+  }
+
+ private:
+  void require_synchronised_batch_norm() {
+    const auto plain = unsynchronised_batch_norms(student_);
+    if (plain.empty()) return;
+    throw Error("data-parallel training cannot synchronise the statistics of " + plain[0] +
+                (plain.size() > 1 ? " and " + std::to_string(plain.size() - 1) + " more" : "") +
+                "; normalise with cpnas::BatchNorm (cpnas/batch_norm.hpp, SDK ABI 1.1) or "
+                "train on one rank");
+  }
+
+  void resume() {
+    Checkpoint c = load_checkpoint(o_.checkpoint, student_, o_.job);
+    deserialise(*optimizer_, c.optimizer);
+    {
+      std::lock_guard<std::mutex> lock(generator_.mutex());
+      generator_.set_state(c.rng);
+    }
+    best_.tensors = std::move(c.best);
+    progress_ = c.progress;
+    for (const auto& row : c.history) result_.history.push_back(record_of(row));
+    spdlog::info("resuming from {}: epoch {}, batch {}", o_.checkpoint, progress_.epoch + 1,
+                 progress_.batch);
+  }
+
+  // The epoch's remaining batches; false on a stop request (after checkpointing) or divergence.
+  bool train_batches(EpochRecord& record) {
+    student_.train();
+    const int64_t batch_count = batches_.start_epoch(progress_.epoch);
+    for (int64_t skip = 0; skip < progress_.batch; ++skip) batches_.next();
+    while (auto batch = batches_.next()) {
+      if (stop_agreed(group_)) {
+        checkpoint();
+        result_.interrupted = true;
+        return false;
+      }
+      const double loss = train_batch(*batch);
+      if (!std::isfinite(loss)) {
+        result_.status = TrainStatus::diverged;
+        result_.message =
+            "loss is " + std::to_string(loss) + " in epoch " + std::to_string(record.epoch);
+        return false;
+      }
+      if (observer_.batch) observer_.batch(record.epoch, progress_.batch, batch_count, loss);
+    }
+    const auto seen = static_cast<double>(progress_.seen);
+    record.loss = progress_.seen ? progress_.loss_sum / seen : 0;
+    record.train_accuracy = progress_.seen ? static_cast<double>(progress_.correct) / seen : 0;
+    progress_.batch = progress_.seen = progress_.correct = 0;
+    progress_.loss_sum = 0;
+    return true;
+  }
+
+  // One optimiser step on the whole batch (this rank's share of it in data-parallel training);
+  // returns the batch's mean loss, the same on every rank, without stepping when not finite.
+  double train_batch(const Batch& batch) {
+    const BatchShard shard{batch.global_size, batch.offset, group_};
+    BatchShardScope scope(shard);
+    torch::Tensor logits, loss;
+    {
+      AutocastScope autocast(o_.precision, device_);
+      logits = student_.forward(batch.x.to(device_));
+      loss = torch::nn::functional::cross_entropy(
+          logits.to(torch::kFloat), batch.labels.to(device_),
+          torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    }
+    // Loss and correct predictions of the whole batch, the same on every rank.
+    auto totals =
+        torch::stack({loss.detach().to(torch::kCPU, torch::kDouble),
+                      logits.argmax(1).to(torch::kCPU).eq(batch.labels).sum().to(torch::kDouble)});
+    if (group_) group_->sum(totals);
+    const auto global = static_cast<double>(batch.global_size);
+    const double value = totals[0].item<double>() / global;
+    if (!std::isfinite(value)) return value;
+    optimizer_->zero_grad();
+    (loss / global).backward();
+    if (group_) sum_gradients(student_, *group_);
+    optimizer_->step();
+    progress_.loss_sum += totals[0].item<double>();
+    progress_.seen += batch.global_size;
+    progress_.correct += static_cast<int64_t>(totals[1].item<double>());
+    ++progress_.batch;
+    return value;
+  }
+
+  // Validates every validate_every epochs and in each of the last validate_last, keeping the
+  // weights of the best subject AUC; false when the network scores a window non-finite.
+  bool validate_when_due(EpochRecord& record) {
+    const bool closing = progress_.epoch + o_.validate_last >= o_.epochs;
+    if (record.epoch % o_.validate_every != 0 && !closing) return true;
+    ScoringOptions scoring{o_.precision, o_.eval_windows};
+    scoring.group = group_;
+    std::vector<WindowScore> scores;
+    try {
+      scores = score_windows(student_, cohort_, val_, features_, scoring);
+    } catch (const NonFiniteScore& e) {
+      result_.status = TrainStatus::diverged;  // every rank saw the same gathered scores
+      result_.message =
+          std::string("validation in epoch ") + std::to_string(record.epoch) + ": " + e.what();
+      return false;
+    }
+    const ClinicalMetrics m = clinical_metrics(scores, 0.5);
+    record.val_auc = m.subject.auc;
+    if (record.val_auc > progress_.best_val_auc) {
+      progress_.best_val_auc = record.val_auc;
+      progress_.best_epoch = record.epoch;
+      result_.best_val = m;
+      best_ = Snapshot::of(student_);
+    }
+    return true;
+  }
+
+  // The published code's early stops: a validation AUC still below early_stop_auc from
+  // early_stop_epoch on (checked after any validation), or training accuracy falling too long.
+  bool stops_early(const EpochRecord& record) {
+    progress_.falls =
+        progress_.last_accuracy >= 0 && record.train_accuracy < progress_.last_accuracy
+            ? progress_.falls + 1
+            : 0;
+    progress_.last_accuracy = record.train_accuracy;
+    const bool hopeless = o_.early_stop_epoch > 0 && record.epoch >= o_.early_stop_epoch &&
+                          progress_.best_val_auc >= 0 && progress_.best_val_auc < o_.early_stop_auc;
+    const bool falling = o_.accuracy_fall_epochs > 0 && progress_.falls > o_.accuracy_fall_epochs;
+    return hopeless || falling;
+  }
+
+  // Rank 0 writes where training stands; every rank learns whether that worked.
+  void checkpoint() {
+    if (o_.checkpoint.empty()) return;
+    std::string failure;
+    if (!group_ || group_->rank() == 0) {
+      try {
+        Checkpoint c;
+        c.job = o_.job;
+        c.progress = progress_;
+        for (const auto& r : result_.history) c.history.push_back(history_row(r));
+        c.best = best_.tensors;
+        c.optimizer = serialise(*optimizer_);
+        {
+          std::lock_guard<std::mutex> lock(generator_.mutex());
+          c.rng = generator_.get_state();
+        }
+        save_checkpoint(o_.checkpoint, student_, c);
+      } catch (const std::exception& e) {
+        if (!group_) throw;
+        failure = e.what();
+      }
+    }
+    agree(group_, failure);
+  }
+
+  StudentImpl& student_;
+  const Hyper& hyper_;
+  const Cohort& cohort_;
+  const FeatureSet& features_;
+  const TrainOptions& o_;
+  const TrainObserver& observer_;
+  Collective* group_;
+  const std::vector<int64_t> val_;
+  TrainingBatches batches_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  const torch::Device device_;
+  Snapshot best_;
+  at::Generator generator_;
+  TrainProgress progress_;
+  TrainResult result_;
 };
-
-// Every rank learns whether any rank failed, and all throw the lowest failing rank's error.
-void agree(Collective* group, const std::string& error) {
-  const std::string agreed = group ? group->agree(error) : error;
-  if (!agreed.empty()) throw AgreedError(agreed);
-}
-
-// Runs `collective` on `tensors` as one flat float tensor: one message rather than one per tensor.
-template <class F>
-void as_one_message(const std::vector<torch::Tensor>& tensors, F collective) {
-  std::vector<torch::Tensor> flat;
-  for (const auto& t : tensors) flat.push_back(t.detach().reshape(-1).to(torch::kFloat));
-  auto all = torch::cat(flat);
-  collective(all);
-  torch::NoGradGuard no_grad;
-  int64_t at = 0;
-  for (const auto& t : tensors) {
-    t.detach().copy_(all.slice(0, at, at + t.numel()).view_as(t));
-    at += t.numel();
-  }
-}
-
-// Floating-point tensors of the student (parameters and buffers) as rank 0 holds them.
-void align_with_root(StudentImpl& student, Collective& group) {
-  std::vector<torch::Tensor> tensors = student.parameters();
-  for (const auto& t : student.buffers()) {
-    if (t.is_floating_point()) tensors.push_back(t);
-  }
-  as_one_message(tensors, [&](torch::Tensor& all) { broadcast_from_root(group, all); });
-}
-
-// Gradients summed over the ranks.
-void sum_gradients(StudentImpl& student, Collective& group) {
-  std::vector<torch::Tensor> grads;
-  for (const auto& p : student.parameters()) {
-    if (p.grad().defined()) grads.push_back(p.grad());
-  }
-  as_one_message(grads, [&](torch::Tensor& all) { group.sum(all); });
-}
-
-// A stop request on any rank stops all of them at the same batch.
-bool stop_agreed(Collective* group) {
-  if (!group || group->size() == 1) return stop_requested();
-  auto flag = torch::tensor({stop_requested() ? 1.0 : 0.0}, torch::kDouble);
-  group->sum(flag);
-  return flag.item<double>() > 0;
-}
 
 }  // namespace
 
 TrainResult train_student(StudentImpl& student, const Hyper& hyper, const Cohort& cohort,
-                          const FeatureSet& features, const TrainOptions& o,
+                          const FeatureSet& features, const TrainOptions& options,
                           const TrainObserver& observer) {
-  TrainResult result;
-  Collective* group = o.group && o.group->size() > 1 ? o.group : nullptr;
-  const bool writer = !group || group->rank() == 0;
-  const auto val = cohort.labelled("val");
-  TrainingBatches batches(cohort, cohort.indices("train"), features, hyper.batch_size, o.seed,
-                          o.loader_threads);
-  if (group) batches.share(group->rank(), group->size());
-  auto optimizer = make_optimizer(hyper, student.parameters());
-  const torch::Device device = device_of(student);
-  Snapshot best = Snapshot::of(student);
-  TrainProgress progress;
-  auto generator = at::detail::getDefaultCPUGenerator();
-  std::string error;
+  TrainingRun run(student, hyper, cohort, features, options, observer);
+  run.set_up();
   try {
-    check_training_splits(cohort, "the cohort");
-    if (group) {
-      if (const auto plain = unsynchronised_batch_norms(student); !plain.empty()) {
-        throw Error("data-parallel training cannot synchronise the statistics of " + plain[0] +
-                    (plain.size() > 1 ? " and " + std::to_string(plain.size() - 1) + " more" : "") +
-                    "; normalise with cpnas::BatchNorm (cpnas/batch_norm.hpp, SDK ABI 1.1) or "
-                    "train on one rank");
-      }
-    }
-    if (o.resume) {
-      Checkpoint c = load_checkpoint(o.checkpoint, student, o.job);
-      deserialise(*optimizer, c.optimizer);
-      {
-        std::lock_guard<std::mutex> lock(generator.mutex());
-        generator.set_state(c.rng);
-      }
-      best.tensors = std::move(c.best);
-      progress = c.progress;
-      for (const auto& row : c.history) result.history.push_back(record_of(row));
-      spdlog::info("resuming from {}: epoch {}, batch {}", o.checkpoint, progress.epoch + 1,
-                   progress.batch);
-    }
-  } catch (const std::exception& e) {
-    if (!group) throw;
-    error = e.what();
-  }
-  agree(group, error);
-  if (group) align_with_root(student, *group);
-  auto checkpoint = [&] {
-    if (o.checkpoint.empty()) return;
-    std::string failure;
-    if (writer) {
-      try {
-        Checkpoint c;
-        c.job = o.job;
-        c.progress = progress;
-        for (const auto& r : result.history) c.history.push_back(history_row(r));
-        c.best = best.tensors;
-        c.optimizer = serialise(*optimizer);
-        {
-          std::lock_guard<std::mutex> lock(generator.mutex());
-          c.rng = generator.get_state();
-        }
-        save_checkpoint(o.checkpoint, student, c);
-      } catch (const std::exception& e) {
-        if (!group) throw;
-        failure = e.what();
-      }
-    }
-    agree(group, failure);
-  };
-  try {
-    while (progress.epoch < o.epochs) {
-      const int64_t epoch = progress.epoch;
-      const auto start = std::chrono::steady_clock::now();
-      EpochRecord record;
-      record.epoch = epoch + 1;
-      record.lr = learning_rate(o, hyper.lr, epoch);
-      set_learning_rate(*optimizer, record.lr);
-      student.train();
-      const int64_t batch_count = batches.start_epoch(epoch);
-      for (int64_t skip = 0; skip < progress.batch; ++skip) batches.next();
-      while (auto batch = batches.next()) {
-        if (stop_agreed(group)) {
-          checkpoint();
-          result.interrupted = true;
-          return result;
-        }
-        const BatchShard shard{batch->global_size, batch->offset, group};
-        BatchShardScope scope(shard);
-        torch::Tensor logits, loss;
-        {
-          AutocastScope autocast(o.precision, device);
-          logits = student.forward(batch->x.to(device));
-          loss = torch::nn::functional::cross_entropy(
-              logits.to(torch::kFloat), batch->labels.to(device),
-              torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
-        }
-        // Loss and correct predictions of the whole batch, the same on every rank.
-        auto totals = torch::stack(
-            {loss.detach().to(torch::kCPU, torch::kDouble),
-             logits.argmax(1).to(torch::kCPU).eq(batch->labels).sum().to(torch::kDouble)});
-        if (group) group->sum(totals);
-        const auto global = static_cast<double>(batch->global_size);
-        const double value = totals[0].item<double>() / global;
-        if (!std::isfinite(value)) {
-          result.status = TrainStatus::diverged;
-          result.message =
-              "loss is " + std::to_string(value) + " in epoch " + std::to_string(epoch + 1);
-          break;
-        }
-        optimizer->zero_grad();
-        (loss / global).backward();
-        if (group) sum_gradients(student, *group);
-        optimizer->step();
-        progress.loss_sum += totals[0].item<double>();
-        progress.seen += batch->global_size;
-        progress.correct += static_cast<int64_t>(totals[1].item<double>());
-        ++progress.batch;
-        if (observer.batch) observer.batch(epoch + 1, progress.batch, batch_count, value);
-      }
-      if (result.status != TrainStatus::ok) break;
-      const auto seen = static_cast<double>(progress.seen);
-      record.loss = progress.seen ? progress.loss_sum / seen : 0;
-      record.train_accuracy = progress.seen ? static_cast<double>(progress.correct) / seen : 0;
-      progress.batch = progress.seen = progress.correct = 0;
-      progress.loss_sum = 0;
-      const bool closing = epoch + o.validate_last >= o.epochs;
-      if ((epoch + 1) % o.validate_every == 0 || closing) {
-        ScoringOptions scoring{o.precision, o.eval_windows};
-        scoring.group = group;
-        std::vector<WindowScore> scores;
-        try {
-          scores = score_windows(student, cohort, val, features, scoring);
-        } catch (const NonFiniteScore& e) {
-          result.status = TrainStatus::diverged;  // every rank saw the same gathered scores
-          result.message =
-              std::string("validation in epoch ") + std::to_string(epoch + 1) + ": " + e.what();
-          break;
-        }
-        const ClinicalMetrics m = clinical_metrics(scores, 0.5);
-        record.val_auc = m.subject.auc;
-        if (record.val_auc > progress.best_val_auc) {
-          progress.best_val_auc = record.val_auc;
-          progress.best_epoch = epoch + 1;
-          result.best_val = m;
-          best = Snapshot::of(student);
-        }
-      }
-      record.seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      result.history.push_back(record);
-      if (observer.epoch) observer.epoch(record);
-      progress.falls = progress.last_accuracy >= 0 && record.train_accuracy < progress.last_accuracy
-                           ? progress.falls + 1
-                           : 0;
-      progress.last_accuracy = record.train_accuracy;
-      // From early_stop_epoch on, as the published code checks it (after any validation).
-      const bool hopeless = o.early_stop_epoch > 0 && epoch + 1 >= o.early_stop_epoch &&
-                            progress.best_val_auc >= 0 && progress.best_val_auc < o.early_stop_auc;
-      const bool falling = o.accuracy_fall_epochs > 0 && progress.falls > o.accuracy_fall_epochs;
-      ++progress.epoch;
-      if (hopeless || falling) {
-        result.stopped_early = true;
-        break;
-      }
-      checkpoint();
+    while (run.epochs_left() && run.epoch()) {
     }
   } catch (const AgreedError&) {
     throw;
   } catch (const std::exception& e) {
-    const bool oom = is_out_of_memory(e);
-    if (group) {
-      group->abort("rank " + std::to_string(group->rank()) + ": " + (oom ? "out of memory: " : "") +
-                   e.what());
-    }
-    if (!oom) throw;
-    result.status = TrainStatus::failed;
-    result.message = std::string("out of memory: ") + e.what();
+    run.fail(e);
   }
-  result.epochs = static_cast<int64_t>(result.history.size());
-  result.best_val_auc = progress.best_val_auc;
-  result.best_epoch = progress.best_epoch;
-  if (result.best_epoch > 0) best.restore(student);
-  return result;
+  return run.finish();
 }
 
 }  // namespace cpnas

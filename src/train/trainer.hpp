@@ -12,12 +12,11 @@
 #include "data/feature_set.hpp"
 #include "data/windows.hpp"
 #include "dist/collective.hpp"
-#include "error.hpp"
 #include "io/job.hpp"
+#include "model/precision.hpp"
 #include "model/student.hpp"
 #include "train/metrics.hpp"
 #include "train/optimizer.hpp"
-#include "train/precision.hpp"
 
 namespace cpnas {
 
@@ -74,28 +73,6 @@ struct TrainResult {
   ClinicalMetrics best_val;
   std::vector<EpochRecord> history;
 };
-
-struct ScoringOptions {
-  Precision precision = Precision::fp32;
-  Windowing windowing;
-  int64_t batch = 64;
-  Collective* group = nullptr;  ///< several ranks: each scores its share, all get every score
-};
-
-/// The network scored a window NaN or infinite (NaN weights, extreme input): never a decision.
-class NonFiniteScore : public Error {
- public:
-  using Error::Error;
-};
-
-/// A model's scoring: its job's [train] precision and [data] eval_window and eval_step.
-ScoringOptions scoring_options(const Job& job);
-
-/// Per-window probability of CP for the evaluation windows of `recordings`. Throws
-/// NonFiniteScore naming the recording and window when a score is not finite.
-std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohort,
-                                       const std::vector<int64_t>& recordings,
-                                       const FeatureSet& features, const ScoringOptions& options);
 
 /// What a caller sees while training runs.
 struct TrainObserver {

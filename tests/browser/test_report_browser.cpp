@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "io/report.hpp"
 #include "png.hpp"
+#include "report/report.hpp"
 #include "run_command.hpp"
 #include "sample_search.hpp"
 

@@ -27,8 +27,10 @@ inline cpnas::SearchState sample_state() {
     r.id = id;
     r.iteration = id / 4;
     r.actions = {static_cast<int>(id % 2), static_cast<int>(id % 3), static_cast<int>(id / 6)};
-    r.status = id == 5 ? "failed" : id == 9 ? "diverged" : "ok";
-    if (r.status == "ok") {
+    r.status = id == 5   ? cpnas::StudentStatus::failed
+               : id == 9 ? cpnas::StudentStatus::diverged
+                         : cpnas::StudentStatus::ok;
+    if (r.status == cpnas::StudentStatus::ok) {
       r.val_auc = 0.5 + 0.04 * static_cast<double>(id);
       r.val_sensitivity = 0.7;
       r.val_specificity = 0.8;
@@ -47,7 +49,7 @@ inline cpnas::SearchState sample_state() {
     a.id = update;
     a.iteration = update - 1;
     a.actions = {1, 2, 0};
-    a.status = "ok";
+    a.status = cpnas::StudentStatus::ok;
     a.val_auc = 0.9;
     a.val_accuracy = 0.85;
     a.val_sensitivity = 0.8;

@@ -13,8 +13,8 @@
 #include <sstream>
 #include <thread>
 
-#include "io/search_file.hpp"
 #include "run_command.hpp"
+#include "search/search_file.hpp"
 #include "tiny_search.hpp"
 
 namespace {
@@ -130,7 +130,7 @@ TEST_F(SearchMpi, BaselineIsCompleteAndFinished) {
   EXPECT_EQ(state.policy.size(), 3u);  // before the first update and after each of two
   ASSERT_EQ(state.argmax.size(), 2u);
   for (const auto& a : state.argmax) {
-    EXPECT_EQ(a.status, "ok");
+    EXPECT_EQ(a.status, cpnas::StudentStatus::ok);
     EXPECT_TRUE(fs::exists(run + "/argmax/update-" + std::to_string(a.id) + ".h5"));
   }
   EXPECT_TRUE(fs::exists(run + "/logs/rank-0.log"));
@@ -196,9 +196,9 @@ TEST_F(SearchMpi, SigkillOfAllRanksLosesNoFinishedStudentAndRetrainsInFlightOnes
   int finished = 0, in_flight = 0;
   for (const auto& s : before.students) {
     finished += s.finished();
-    in_flight += s.status == "running";
+    in_flight += s.status == cpnas::StudentStatus::running;
   }
-  for (const auto& a : before.argmax) in_flight += a.status == "running";
+  for (const auto& a : before.argmax) in_flight += a.status == cpnas::StudentStatus::running;
   EXPECT_GE(finished, 3);
   EXPECT_GE(in_flight, 1) << "SIGKILL should catch a student in flight";
   const auto r = run_command(resume(2, run) + " 2>&1");
@@ -225,10 +225,10 @@ TEST_F(SearchMpi, StudentsThatThrowOrDivergeAreRecordedAndTheSearchCompletes) {
   EXPECT_TRUE(state.finished);
   int failed = 0, diverged = 0, ok = 0;
   for (const auto& s : state.students) {
-    failed += s.status == "failed";
-    diverged += s.status == "diverged";
-    ok += s.status == "ok";
-    if (s.status == "failed") {
+    failed += s.status == cpnas::StudentStatus::failed;
+    diverged += s.status == cpnas::StudentStatus::diverged;
+    ok += s.status == cpnas::StudentStatus::ok;
+    if (s.status == cpnas::StudentStatus::failed) {
       EXPECT_NE(s.message.find("test_throw: deliberate failure"), std::string::npos) << s.message;
     }
   }

@@ -22,7 +22,7 @@
 
 #include "data/cohort.hpp"
 #include "epochs_csv.hpp"
-#include "io/model_file.hpp"
+#include "model/model_file.hpp"
 #include "plugin/loader.hpp"
 #include "run_command.hpp"
 #include "small_train_job.hpp"

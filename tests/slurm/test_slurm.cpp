@@ -10,8 +10,8 @@
 #include <sstream>
 #include <thread>
 
-#include "io/search_file.hpp"
 #include "run_command.hpp"
+#include "search/search_file.hpp"
 #include "tiny_search.hpp"
 
 namespace {

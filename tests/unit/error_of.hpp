@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 inline std::string error_of(const std::function<void()>& f) {
   try {

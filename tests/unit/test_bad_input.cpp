@@ -18,7 +18,7 @@
 #include "error_of.hpp"
 #include "io/h5.hpp"
 #include "io/job.hpp"
-#include "io/model_file.hpp"
+#include "model/model_file.hpp"
 #include "model/student.hpp"
 #include "plugin/loader.hpp"
 #include "run_command.hpp"

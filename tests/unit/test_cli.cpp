@@ -8,7 +8,7 @@
 #include "cli/command.hpp"
 #include "data/layout.hpp"
 #include "io/h5.hpp"
-#include "io/model_file.hpp"
+#include "model/model_file.hpp"
 #include "plugin/loader.hpp"
 #include "run_command.hpp"
 

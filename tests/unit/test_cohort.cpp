@@ -5,7 +5,7 @@
 
 #include "data/cohort.hpp"
 #include "data/windows.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 #include "io/h5.hpp"
 
 using namespace cpnas;

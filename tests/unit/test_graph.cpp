@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "data/layout.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 #include "model/frame_product.hpp"
 #include "model/graph.hpp"
 #include "model/graph_layer.hpp"

@@ -10,8 +10,8 @@
 #include "data/layout.hpp"
 #include "data/pose_import.hpp"
 #include "data/synth.hpp"
-#include "error.hpp"
 #include "error_of.hpp"
+#include "io/error.hpp"
 
 using namespace cpnas;
 namespace fs = std::filesystem;

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <fstream>
 
-#include "error.hpp"
 #include "error_of.hpp"
+#include "io/error.hpp"
 #include "io/job.hpp"
 
 using cpnas::Job;

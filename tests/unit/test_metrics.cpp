@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "error.hpp"
+#include "io/error.hpp"
 #include "train/metrics.hpp"
 
 using namespace cpnas;

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "error.hpp"
+#include "io/error.hpp"
 #include "plugin/loader.hpp"
 
 using namespace cpnas;

@@ -1,7 +1,7 @@
 // The search report's HTML: every section, every student and key, self-contained.
 #include <gtest/gtest.h>
 
-#include "io/report.hpp"
+#include "report/report.hpp"
 #include "sample_search.hpp"
 
 namespace {

@@ -9,11 +9,11 @@
 
 #include "error_of.hpp"
 #include "io/job.hpp"
-#include "io/search_file.hpp"
 #include "search/controller.hpp"
 #include "search/random.hpp"
 #include "search/replay.hpp"
 #include "search/search.hpp"
+#include "search/search_file.hpp"
 #include "search/space.hpp"
 
 namespace {
@@ -187,7 +187,7 @@ TEST(SearchCheckpoint, RoundTripsExactlyAndRefusesDamagedOrForeignFiles) {
   StudentRecord r;
   r.id = 4;
   r.actions = {1};
-  r.status = "ok";
+  r.status = cpnas::StudentStatus::ok;
   r.val_auc = 2.0 / 3.0;
   state.students.push_back(r);
   const std::string path = testing::TempDir() + "search_roundtrip.h5";
@@ -221,14 +221,14 @@ TEST(SearchCheckpoint, RoundTripsExactlyAndRefusesDamagedOrForeignFiles) {
 TEST(SearchRecovery, InFlightStudentsAreRetrainedOnceThenFailed) {
   SearchState state;
   StudentRecord r;
-  r.status = "running";
+  r.status = cpnas::StudentStatus::running;
   state.students = {r, r};
   state.students[1].crashes = 1;
   state.students[1].id = 1;
   recover_after_crash(state);
-  EXPECT_EQ(state.students[0].status, "pending");
+  EXPECT_EQ(state.students[0].status, cpnas::StudentStatus::pending);
   EXPECT_EQ(state.students[0].crashes, 1);
-  EXPECT_EQ(state.students[1].status, "failed");
+  EXPECT_EQ(state.students[1].status, cpnas::StudentStatus::failed);
   EXPECT_EQ(state.students[1].message, "in flight at two crashes of the search");
 }
 
@@ -249,4 +249,16 @@ TEST(SearchCheckpoint, AStateThatDoesNotFitItsSpaceIsRefusedWithItsReason) {
               check_search_state(state, space, "s.h5");
             }).rfind("search checkpoint 's.h5': damaged state: ", 0),
             0u);
+}
+
+// search.h5 holds a status by name; a name no status has is an error, never "pending".
+TEST(SearchCheckpoint, StudentStatusesRoundTripByNameAndAnUnknownOneIsRefused) {
+  for (auto s : {StudentStatus::pending, StudentStatus::running, StudentStatus::ok,
+                 StudentStatus::failed, StudentStatus::diverged}) {
+    const nlohmann::json j = s;
+    EXPECT_EQ(j.get<std::string>(), status_name(s));
+    EXPECT_EQ(j.get<StudentStatus>(), s);
+  }
+  EXPECT_EQ(error_of([] { nlohmann::json("done").get<StudentStatus>(); }),
+            "unknown student status 'done'");
 }

@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
 #include "data/layout.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
+#include "model/precision.hpp"
 #include "model/profile.hpp"
 #include "model/student.hpp"
 #include "plugin/loader.hpp"
-#include "train/precision.hpp"
 
 using namespace cpnas;
 
@@ -49,6 +49,29 @@ TEST(Student, PaperBestMatchesThePublishedSize) {
   const ModelProfile q = profile_student(*student, 29);
   EXPECT_EQ(q.macs, p.macs);
   EXPECT_EQ(q.graph_macs, p.graph_macs);
+}
+
+// The stem and the reference main stream are the core's basic block: a student whose searched block
+// is another builds with no `basic` plugin loaded, with the same parameters.
+TEST(Student, BuildsWithoutTheBasicPlugin) {
+  PluginRegistry without_basic;
+  for (const auto& e : builtin_plugins().entries()) {
+    if (!(e.kind == CPNAS_KIND_BLOCK && e.name == "basic")) without_basic.add(e);
+  }
+  ASSERT_EQ(without_basic.find(CPNAS_KIND_BLOCK, "basic"), nullptr);
+  const Skeleton& skeleton = find_layout("in-motion-2022");
+  Arch arch = small_arch("sep", "ca");
+  arch.reference_main = true;
+  Student with = build_student(arch, skeleton, 2, builtin_plugins(), 7);
+  Student without = build_student(arch, skeleton, 2, without_basic, 7);
+  const auto a = with->named_parameters(), b = without->named_parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& p : a) {
+    ASSERT_TRUE(b.contains(p.key())) << p.key();
+    EXPECT_TRUE(torch::equal(p.value(), b[p.key()])) << p.key();
+  }
+  arch.block = "basic";
+  EXPECT_THROW(build_student(arch, skeleton, 2, without_basic, 7), Error);
 }
 
 class EveryBlockAndAttention : public testing::TestWithParam<std::tuple<std::string, std::string>> {

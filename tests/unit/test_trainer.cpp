@@ -5,10 +5,11 @@
 
 #include "data/layout.hpp"
 #include "data/synth.hpp"
-#include "error.hpp"
 #include "error_of.hpp"
-#include "io/model_file.hpp"
+#include "io/error.hpp"
+#include "model/model_file.hpp"
 #include "plugin/loader.hpp"
+#include "train/scoring.hpp"
 #include "train/stop.hpp"
 #include "train/trainer.hpp"
 

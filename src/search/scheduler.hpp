@@ -6,11 +6,12 @@
 #include <optional>
 #include <vector>
 
-#include "dist/task.hpp"
-#include "dist/worker.hpp"
 #include "dist/world.hpp"
+#include "search/task.hpp"
 
 namespace cpnas {
+
+class LocalWorker;
 
 class Scheduler {
  public:

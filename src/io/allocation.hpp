@@ -8,7 +8,7 @@ namespace cpnas {
 
 struct Allocation {
   std::string slurm_job;     ///< SLURM_JOB_ID (with the array task, if any); empty outside SLURM
-  int task = -1;             ///< SLURM_PROCID or OMPI_COMM_WORLD_RANK; -1 without a launcher
+  int task = -1;             ///< launcher_rank()
   int local_task = 0;        ///< SLURM_LOCALID or OMPI_COMM_WORLD_LOCAL_RANK
   int tasks_on_node = 1;     ///< OMPI_COMM_WORLD_LOCAL_SIZE or SLURM_NTASKS_PER_NODE
   int cpus_per_task = 0;     ///< SLURM_CPUS_PER_TASK; 0 when not given
@@ -23,5 +23,8 @@ struct Allocation {
   /// One line for the log.
   std::string describe() const;
 };
+
+/// The rank that the launcher (mpirun, srun) gave this process, or -1 when not launched as a job.
+int launcher_rank();
 
 }  // namespace cpnas

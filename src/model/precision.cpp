@@ -1,11 +1,11 @@
-#include "train/precision.hpp"
+#include "model/precision.hpp"
 
 #include <ATen/autocast_mode.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 // LibTorch 2.4 replaced the per-device autocast setters with ones taking a device type.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)

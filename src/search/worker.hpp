@@ -12,11 +12,11 @@
 
 #include "data/cohort.hpp"
 #include "data/feature_set.hpp"
-#include "dist/task.hpp"
 #include "dist/world.hpp"
 #include "io/job.hpp"
 #include "plugin/registry.hpp"
 #include "search/space.hpp"
+#include "search/task.hpp"
 
 namespace cpnas {
 

@@ -1,4 +1,4 @@
-#include "io/run_dir.hpp"
+#include "search/run_dir.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "error.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace {
@@ -34,10 +34,10 @@ void write_table(std::ostream& out, const std::vector<StudentRecord>& records,
   out << extra_columns << ",message\n";
   for (const auto& r : records) {
     if (!r.finished()) continue;
-    out << fmt::format("{},{},{},{},{},{:.2f},{},{},{},{},{},{},{}", r.id, r.iteration, r.status,
-                       metric(r.val_auc), r.epochs, r.seconds, r.rank, r.attempts,
-                       metric(r.val_accuracy), metric(r.val_sensitivity), metric(r.val_specificity),
-                       r.params, r.macs);
+    out << fmt::format("{},{},{},{},{},{:.2f},{},{},{},{},{},{},{}", r.id, r.iteration,
+                       status_name(r.status), metric(r.val_auc), r.epochs, r.seconds, r.rank,
+                       r.attempts, metric(r.val_accuracy), metric(r.val_sensitivity),
+                       metric(r.val_specificity), r.params, r.macs);
     for (std::size_t k = 0; k < space.keys.size(); ++k) {
       out << "," << space.keys[k].choices.at(static_cast<std::size_t>(r.actions.at(k)));
     }
@@ -76,7 +76,7 @@ void write_student_tables(const RunDir& dir, const SearchState& state, const Sea
   const StudentRecord* best = best_argmax(state);
   write_text_atomically(dir.argmax_csv(), [&](std::ostream& out) {
     write_table(out, state.argmax, space, "update", ",model,best", [&](const StudentRecord& r) {
-      return (r.status == "ok" ? dir.argmax_model(r.id) : std::string()) + "," +
+      return (r.status == StudentStatus::ok ? dir.argmax_model(r.id) : std::string()) + "," +
              (&r == best ? "1" : "0");
     });
   });

@@ -1,4 +1,4 @@
-#include "dist/allocation.hpp"
+#include "io/allocation.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -23,6 +23,12 @@ int int_of(std::initializer_list<const char*> names, int fallback) {
 
 }  // namespace
 
+int launcher_rank() {
+  // The launchers' own variables first: inside an sbatch script every process inherits
+  // SLURM_PROCID=0.
+  return int_of({"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}, -1);
+}
+
 Allocation Allocation::from_environment() {
   Allocation a;
   if (const char* job = std::getenv("SLURM_JOB_ID")) {
@@ -30,8 +36,7 @@ Allocation Allocation::from_environment() {
     if (const char* array = std::getenv("SLURM_ARRAY_TASK_ID"))
       a.slurm_job += std::string(" (array task ") + array + ")";
   }
-  // Open MPI first: inside an sbatch script every process inherits SLURM_PROCID=0.
-  a.task = int_of({"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"}, -1);
+  a.task = launcher_rank();
   a.local_task = int_of({"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID"}, 0);
   a.tasks_on_node = std::max(1, int_of({"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"}, 1));
   a.cpus_per_task = int_of({"SLURM_CPUS_PER_TASK"}, 0);

@@ -1,8 +1,9 @@
-#include "dist/scheduler.hpp"
+#include "search/scheduler.hpp"
 
 #include <algorithm>
 
-#include "error.hpp"
+#include "io/error.hpp"
+#include "search/worker.hpp"
 #include "train/stop.hpp"
 
 namespace cpnas {

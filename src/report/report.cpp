@@ -1,4 +1,4 @@
-#include "io/report.hpp"
+#include "report/report.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "config.hpp"
-#include "io/svg.hpp"
+#include "report/svg.hpp"
 
 namespace cpnas {
 namespace {
@@ -60,9 +60,9 @@ std::string progress_section(const SearchState& s, const Job& job) {
   const int64_t max = job.get_int("search", "max_iterations");
   int64_t ok = 0, failed = 0, diverged = 0, waiting = 0;
   for (const auto& r : s.students) {
-    ok += r.status == "ok";
-    failed += r.status == "failed";
-    diverged += r.status == "diverged";
+    ok += r.status == StudentStatus::ok;
+    failed += r.status == StudentStatus::failed;
+    diverged += r.status == StudentStatus::diverged;
     waiting += !r.finished();
   }
   std::string left = "–";
@@ -101,7 +101,7 @@ std::string auc_section(const SearchState& s) {
       chart.rule(id, fmt::format("it {}", iteration + 1));
     }
     if (!r.finished()) continue;
-    if (r.status == "ok") {
+    if (r.status == StudentStatus::ok) {
       chart.point(
           id, std::max(0.0, r.val_auc), "dot", fmt::format("i{}", r.iteration % 6),
           fmt::format("student {} (iteration {}): AUC {:.3f}", r.id, r.iteration + 1, r.val_auc));
@@ -112,7 +112,8 @@ std::string auc_section(const SearchState& s) {
       best_line.emplace_back(id, best);
     } else {
       chart.point(id, 0, "cross", "bad",
-                  fmt::format("student {} (iteration {}): {}", r.id, r.iteration + 1, r.status));
+                  fmt::format("student {} (iteration {}): {}", r.id, r.iteration + 1,
+                              status_name(r.status)));
     }
   }
   if (!best_line.empty()) {
@@ -185,7 +186,7 @@ constexpr const char* kRecordHeader =
 std::string top_section(const SearchState& s, const SearchSpace& space) {
   std::vector<const StudentRecord*> ok;
   for (const auto& r : s.students) {
-    if (r.status == "ok") ok.push_back(&r);
+    if (r.status == StudentStatus::ok) ok.push_back(&r);
   }
   std::stable_sort(ok.begin(), ok.end(), [](const StudentRecord* a, const StudentRecord* b) {
     return a->val_auc > b->val_auc;
@@ -213,10 +214,12 @@ std::string argmax_section(const std::string& run_dir, const SearchState& s,
       kRecordHeader + "<th class=\"l\">model file</th></tr>";
   const StudentRecord* best = best_argmax(s);
   for (const auto& r : s.argmax) {
-    const std::string model =
-        r.status == "ok" ? run_dir + "/argmax/update-" + std::to_string(r.id) + ".h5" : "";
+    const std::string model = r.status == StudentStatus::ok
+                                  ? run_dir + "/argmax/update-" + std::to_string(r.id) + ".h5"
+                                  : "";
     html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>", r.id,
-                        escape_html(r.status) + (&r == best ? " <b>(best)</b>" : ""), r.epochs) +
+                        escape_html(status_name(r.status)) + (&r == best ? " <b>(best)</b>" : ""),
+                        r.epochs) +
             record_cells(r, space) + "<td class=\"l\">" + escape_html(model) + "</td></tr>";
   }
   return html +

@@ -1,9 +1,9 @@
-#include "io/search_file.hpp"
+#include "search/search_file.hpp"
 
 #include <set>
 
 #include "config.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 #include "io/h5.hpp"
 #include "io/job.hpp"
 #include "io/job_schema.hpp"
@@ -50,7 +50,7 @@ SearchState load_search(const std::string& path) {
       state.job = job[0];
       state.space = space[0];
       return state;
-    } catch (const nlohmann::json::exception& e) {
+    } catch (const std::exception& e) {  // JSON's own errors and an unknown student status
       throw Error("'" + path + "': damaged state: " + e.what());
     }
   });

@@ -1,4 +1,4 @@
-#include "dist/worker.hpp"
+#include "search/worker.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -7,13 +7,28 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "io/model_file.hpp"
+#include "model/model_file.hpp"
 #include "model/profile.hpp"
 #include "model/student.hpp"
 #include "train/stop.hpp"
 #include "train/trainer.hpp"
 
 namespace cpnas {
+namespace {
+
+StudentStatus student_status(TrainStatus status) {
+  switch (status) {
+    case TrainStatus::ok:
+      return StudentStatus::ok;
+    case TrainStatus::diverged:
+      return StudentStatus::diverged;
+    case TrainStatus::failed:
+      break;
+  }
+  return StudentStatus::failed;
+}
+
+}  // namespace
 
 StudentRunner::StudentRunner(const Job& job, const SearchSpace& space,
                              const PluginRegistry& plugins, const Cohort& cohort,
@@ -61,7 +76,7 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
     const TrainResult result =
         train_student(*student, hyper_from_job(job), cohort_, features_, options, observer);
     o.interrupted = result.interrupted;
-    r.status = status_name(result.status);
+    r.status = student_status(result.status);
     r.message = result.message;
     r.epochs = result.epochs;
     if (result.best_epoch > 0) {
@@ -82,17 +97,17 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
       std::filesystem::remove(options.checkpoint);
     }
   } catch (const std::exception& e) {
-    r.status = "failed";
+    r.status = StudentStatus::failed;
     r.message = e.what();
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (o.interrupted) {
     spdlog::info("{} stopped on request after {:.1f} s", what, r.seconds);
-  } else if (r.status == "ok") {
+  } else if (r.status == StudentStatus::ok) {
     spdlog::info("{}: validation subject AUC {:.3f}, {} epochs, {:.1f} s", what, r.val_auc,
                  r.epochs, r.seconds);
   } else {
-    spdlog::warn("{} {}: {}", what, r.status, r.message);
+    spdlog::warn("{} {}: {}", what, status_name(r.status), r.message);
   }
   return o;
 }

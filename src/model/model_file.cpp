@@ -1,9 +1,9 @@
-#include "io/model_file.hpp"
+#include "model/model_file.hpp"
 
 #include <cstdio>
 
 #include "config.hpp"
-#include "error.hpp"
+#include "io/error.hpp"
 #include "io/h5.hpp"
 
 namespace cpnas {
