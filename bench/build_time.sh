@@ -4,7 +4,8 @@
 # `time bash scripts/build.sh`; then, when ccache is installed, the same in a second fresh clone
 # (what CI's clean clone costs on a machine that built before); then the rebuild after an edit
 # of one file that does not include LibTorch (src/io/job_schema.cpp) and of one that does
-# (src/train/trainer.cpp). The first build runs with an empty ccache directory of its own.
+# (src/train/trainer.cpp), compiled without ccache. The first build runs with an empty ccache
+# directory of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 commit=${1:-HEAD}
@@ -23,6 +24,7 @@ if command -v ccache >/dev/null && grep -q CPNAS_CCACHE "$work/a/CMakeLists.txt"
   echo "clean build of a second clone, ccache warm: $(seconds bash "$work/b/scripts/build.sh") s"
   ccache --show-stats | grep -E "Hits|Misses" | sed 's/^/  /'
 fi
+export CCACHE_DISABLE=1  # an edit is compiled, not found in the cache
 for file in src/io/job_schema.cpp src/train/trainer.cpp; do
   [[ -f $work/a/$file ]] || continue
   echo "// touched" >>"$work/a/$file"
