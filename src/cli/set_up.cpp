@@ -1,6 +1,7 @@
 #include "cli/set_up.hpp"
 
 #include "io/error.hpp"
+#include "model/torch_error.hpp"
 
 namespace cpnas::cli {
 
@@ -13,7 +14,7 @@ bool set_up_together(const World& world, const std::function<void()>& setup) {
     error = e.what();
     usage = true;
   } catch (const std::exception& e) {
-    error = e.what();
+    error = one_line(e);
   }
   const std::string agreed = world.agree(error);
   if (agreed.empty()) return true;

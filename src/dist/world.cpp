@@ -20,12 +20,42 @@ void check(int code, const char* what) {
   throw Error(std::string("MPI ") + what + ": " + std::string(text, length));
 }
 
+std::string thread_level_name(int level) {
+  switch (level) {
+    case MPI_THREAD_SINGLE:
+      return "MPI_THREAD_SINGLE";
+    case MPI_THREAD_FUNNELED:
+      return "MPI_THREAD_FUNNELED";
+    case MPI_THREAD_SERIALIZED:
+      return "MPI_THREAD_SERIALIZED";
+    case MPI_THREAD_MULTIPLE:
+      return "MPI_THREAD_MULTIPLE";
+    default:
+      return "an unknown level (" + std::to_string(level) + ")";
+  }
+}
+
 }  // namespace
+
+void require_thread_level(int provided) {
+  // The standard orders the levels: SINGLE < FUNNELED < SERIALIZED < MULTIPLE.
+  if (provided >= MPI_THREAD_SERIALIZED) return;
+  throw Error("the MPI library gives thread level " + thread_level_name(provided) +
+              ", below the MPI_THREAD_SERIALIZED cpnas needs (rank 0 schedules on one thread while "
+              "it trains on another): load an MPI built with thread support (Open MPI 3 or "
+              "later; MPICH configured with --enable-threads=multiple)");
+}
 
 World::World() {
   if (launcher_rank() < 0) return;
   int provided = 0;
   check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "init");
+  try {
+    require_thread_level(provided);
+  } catch (const Error&) {
+    MPI_Finalize();  // every rank has the same library: each refuses alike, none waits
+    throw;
+  }
   mpi_ = true;
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);

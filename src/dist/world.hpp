@@ -21,6 +21,10 @@ struct Message {
   std::string body;
 };
 
+/// Refuses an MPI library that gives a thread level (`provided` of MPI_Init_thread) below
+/// MPI_THREAD_SERIALIZED, naming the level it gave and how to get a better one.
+void require_thread_level(int provided);
+
 class World {
  public:
   /// Initialises MPI when the process was launched as part of a job.

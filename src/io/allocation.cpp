@@ -1,7 +1,10 @@
 #include "io/allocation.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -19,6 +22,36 @@ const char* first_of(std::initializer_list<const char*> names) {
 int int_of(std::initializer_list<const char*> names, int fallback) {
   const char* value = first_of(names);
   return value ? std::atoi(value) : fallback;
+}
+
+// A cgroup's memory limit in bytes, or 0 when it has none ("max", or v1's huge sentinel).
+std::size_t cgroup_memory_limit() {
+  for (const char* file :
+       {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    std::ifstream in(file);
+    unsigned long long bytes = 0;
+    if (in >> bytes && bytes > 0) return static_cast<std::size_t>(bytes);
+  }
+  return 0;
+}
+
+void bound_node_memory(Allocation& a) {
+  a.node_memory = static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+  a.node_memory_source = "physical memory";
+  auto bound = [&](std::size_t bytes, const char* source) {
+    if (bytes > 0 && bytes < a.node_memory) {
+      a.node_memory = bytes;
+      a.node_memory_source = source;
+    }
+  };
+  bound(cgroup_memory_limit(), "cgroup limit");
+  constexpr std::size_t kMiB = std::size_t{1} << 20;
+  bound(static_cast<std::size_t>(std::max(0, int_of({"SLURM_MEM_PER_NODE"}, 0))) * kMiB,
+        "SLURM_MEM_PER_NODE");
+  const int cpus = int_of({"SLURM_CPUS_ON_NODE"}, std::max(1, a.cpus_per_task) * a.tasks_on_node);
+  bound(static_cast<std::size_t>(std::max(0, int_of({"SLURM_MEM_PER_CPU"}, 0))) * kMiB *
+            static_cast<std::size_t>(std::max(1, cpus)),
+        "SLURM_MEM_PER_CPU");
 }
 
 }  // namespace
@@ -41,7 +74,14 @@ Allocation Allocation::from_environment() {
   a.tasks_on_node = std::max(1, int_of({"OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"}, 1));
   a.cpus_per_task = int_of({"SLURM_CPUS_PER_TASK"}, 0);
   if (const char* gpus = std::getenv("CUDA_VISIBLE_DEVICES")) a.visible_gpus = gpus;
+  bound_node_memory(a);
   return a;
+}
+
+std::size_t Allocation::cpu_cache_limit() const {
+  if (const char* mb = std::getenv("CPNAS_CPU_CACHE_MB"))
+    return std::strtoull(mb, nullptr, 10) << 20;
+  return node_memory / 4 / static_cast<std::size_t>(std::max(1, tasks_on_node));
 }
 
 int Allocation::threads(int option) const {
@@ -56,6 +96,9 @@ std::string Allocation::describe() const {
   if (cpus_per_task > 0) text += fmt::format(", {} cpus per task", cpus_per_task);
   text +=
       ", CUDA_VISIBLE_DEVICES=" + (visible_gpus.empty() ? std::string("(unset)") : visible_gpus);
+  text +=
+      fmt::format(", memory {:.1f} GiB ({}), CPU tensor cache up to {:.1f} GiB per rank",
+                  node_memory / 1073741824.0, node_memory_source, cpu_cache_limit() / 1073741824.0);
   return text;
 }
 

@@ -2,6 +2,7 @@
 // What the batch system or launcher gave this process: job, task, node-local rank, CPUs, GPUs.
 // Read from SLURM_* under sbatch/srun and from Open MPI's variables under plain mpirun.
 
+#include <cstddef>
 #include <string>
 
 namespace cpnas {
@@ -13,12 +14,21 @@ struct Allocation {
   int tasks_on_node = 1;     ///< OMPI_COMM_WORLD_LOCAL_SIZE or SLURM_NTASKS_PER_NODE
   int cpus_per_task = 0;     ///< SLURM_CPUS_PER_TASK; 0 when not given
   std::string visible_gpus;  ///< CUDA_VISIBLE_DEVICES; empty when unset
+  /// Bytes the job may use on this node: the least of physical memory, the cgroup's limit
+  /// (memory.max or memory.limit_in_bytes), SLURM_MEM_PER_NODE and SLURM_MEM_PER_CPU x CPUs.
+  std::size_t node_memory = 0;
+  std::string node_memory_source;  ///< which of those gave node_memory
 
   static Allocation from_environment();
 
   /// Intra-op threads per rank: `option` when > 0, else cpus_per_task, else this node's cores
   /// shared among its ranks.
   int threads(int option) const;
+
+  /// What the caching CPU allocator may keep of freed tensors in this process: CPNAS_CPU_CACHE_MB
+  /// when set, else a quarter of node_memory shared among the node's ranks, so that the caches
+  /// of 8 ranks never hold more than a quarter of what the job may use.
+  std::size_t cpu_cache_limit() const;
 
   /// One line for the log.
   std::string describe() const;

@@ -2,6 +2,7 @@
 
 #include "io/error.hpp"
 #include "model/epilogue.hpp"
+#include "model/torch_error.hpp"
 
 namespace cpnas {
 
@@ -28,7 +29,7 @@ auto construct(const char* kind, const std::string& name, Factory factory, const
     return factory(options);
   } catch (const std::exception& e) {
     throw Error(std::string(kind) + " '" + name + "' (" + std::to_string(options.channels) +
-                " channels): " + e.what());
+                " channels): " + one_line(e));
   }
 }
 

@@ -38,6 +38,18 @@ class CachingCpuAllocator final : public c10::Allocator {
     return cached_;
   }
 
+  void release_cache() {
+    std::map<std::size_t, std::vector<void*>> blocks;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      blocks.swap(free_);
+      cached_ = 0;
+    }
+    for (auto& [size, list] : blocks) {
+      for (void* p : list) std::free(p);
+    }
+  }
+
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
   c10::DataPtr allocate(std::size_t n) override {
     return make(n);
@@ -122,6 +134,10 @@ void install_caching_cpu_allocator(std::size_t cache_limit_bytes) {
 
 std::size_t cached_cpu_bytes() {
   return instance().cached();
+}
+
+void release_cached_cpu_memory() {
+  instance().release_cache();
 }
 
 }  // namespace cpnas

@@ -18,4 +18,9 @@ void install_caching_cpu_allocator(std::size_t cache_limit_bytes);
 /// Bytes held in the cache right now (for tests and logs).
 std::size_t cached_cpu_bytes();
 
+/// Gives every cached block back to the system. A search calls it between students: the next
+/// student's tensors have other sizes, and a rank that keeps the last one's would hold memory it
+/// does not use.
+void release_cached_cpu_memory();
+
 }  // namespace cpnas
