@@ -9,8 +9,8 @@
 #include "cli/command.hpp"
 #include "cli/metrics_output.hpp"
 #include "cli/options.hpp"
+#include "io/atomic_file.hpp"
 #include "model/model_file.hpp"
-#include "search/run_dir.hpp"
 #include "train/evaluation.hpp"
 
 namespace cpnas::cli {

@@ -5,6 +5,7 @@
 #include "cli/command.hpp"
 #include "cli/metrics_output.hpp"
 #include "cli/options.hpp"
+#include "io/atomic_file.hpp"
 #include "io/error.hpp"
 #include "report/report.hpp"
 #include "search/run_dir.hpp"

@@ -12,7 +12,9 @@
 #include "data/layout.hpp"
 #include "dist/world.hpp"
 #include "io/allocation.hpp"
+#include "io/atomic_file.hpp"
 #include "io/error.hpp"
+#include "io/h5.hpp"
 #include "io/log.hpp"
 #include "plugin/job_plugins.hpp"
 #include "search/run_dir.hpp"
@@ -138,6 +140,7 @@ int run_search(const std::vector<std::string>& args) {
     add_log_file(dir.log(world.rank()));
     const Allocation allocation = Allocation::from_environment();
     spdlog::info("allocation: {}", allocation.describe());
+    spdlog::info("{}", h5::describe_library());
     const int n = allocation.threads(threads);
     torch::set_num_threads(n);
     plugins = std::make_unique<PluginRegistry>(cl.plugins());
@@ -173,8 +176,10 @@ int run_search(const std::vector<std::string>& args) {
     if (state.finished) {
       spdlog::info("{}: the search has already finished ({})", dir.root, state.stop_reason);
     } else {
+      clear_stop_record(dir.stop_record());
       SearchDriver driver(job, space, dir, state, scheduler);
       if (!driver.run()) {
+        record_stop(dir.stop_record());
         spdlog::warn("stopped on request; checkpoint {}; continue with cpnas search --resume {}",
                      dir.checkpoint(), dir.root);
       }

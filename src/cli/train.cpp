@@ -94,6 +94,7 @@ int run_train(const std::vector<std::string>& args) {
     device = cl.device(world.local_rank());
     student->to(device);
     if (writer) {
+      clear_stop_record(out + ".stopped");
       epochs.open(out + ".epochs.csv", resume ? std::ios::app : std::ios::trunc);
       if (!epochs) throw Error("cannot write '" + out + ".epochs.csv'");
       if (!resume) epochs << "epoch,lr,loss,train_accuracy,val_auc,seconds\n";
@@ -141,6 +142,7 @@ int run_train(const std::vector<std::string>& args) {
     throw;
   }
   if (result.interrupted) {
+    if (writer) record_stop(out + ".stopped");
     spdlog::warn("stopped on request after {} epochs; checkpoint {}; continue with --resume",
                  result.history.size(), options.checkpoint);
     return kExitInterrupted;
@@ -155,7 +157,7 @@ int run_train(const std::vector<std::string>& args) {
   record.best_epoch = result.best_epoch;
   record.best_val_auc = result.best_val_auc;
   record.seed = options.seed;
-  save_model(out, *student, job, record);
+  save_model(out, *student, job, record, *plugins);
   spdlog::info("{}: best validation subject AUC {:.3f} at epoch {}{}", out, result.best_val_auc,
                result.best_epoch, result.stopped_early ? " (stopped early)" : "");
   return 0;

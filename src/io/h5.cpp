@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "io/atomic_file.hpp"
 #include "io/error.hpp"
 
 namespace cpnas::h5 {
@@ -29,8 +30,25 @@ std::string dims_text(const std::vector<hsize_t>& dims) {
 
 }  // namespace
 
+std::unique_lock<std::recursive_mutex> lock_library() {
+  static std::recursive_mutex mutex;
+  return std::unique_lock<std::recursive_mutex>(mutex);
+}
+
+std::string describe_library() {
+  const auto lock = lock_library();
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  hbool_t safe = 0;
+  H5is_library_threadsafe(&safe);
+  return "HDF5 " + std::to_string(major) + "." + std::to_string(minor) + "." +
+         std::to_string(release) + (safe ? ", thread-safe build" : ", not thread-safe") +
+         "; cpnas serialises its calls";
+}
+
 Handle& Handle::operator=(Handle&& other) noexcept {
   if (this != &other) {
+    const auto lock = lock_library();
     if (id_ >= 0 && close_) close_(id_);
     id_ = other.id_;
     close_ = other.close_;
@@ -40,7 +58,9 @@ Handle& Handle::operator=(Handle&& other) noexcept {
 }
 
 Handle::~Handle() {
-  if (id_ >= 0 && close_) close_(id_);
+  if (id_ < 0 || !close_) return;
+  const auto lock = lock_library();
+  close_(id_);
 }
 
 void File::fail(const std::string& what) const {
@@ -48,6 +68,7 @@ void File::fail(const std::string& what) const {
 }
 
 File File::open(const std::string& path) {
+  const auto lock = lock_library();
   silence_hdf5();
   File f;
   f.path_ = path;
@@ -60,6 +81,7 @@ File File::open(const std::string& path) {
 }
 
 File File::create(const std::string& path) {
+  const auto lock = lock_library();
   silence_hdf5();
   File f;
   f.path_ = path;
@@ -69,6 +91,7 @@ File File::create(const std::string& path) {
 }
 
 bool File::has(const std::string& name) const {
+  const auto lock = lock_library();
   // H5Lexists needs every parent link to exist, so check the path one level at a time.
   size_t at = 0;
   while (true) {
@@ -80,6 +103,7 @@ bool File::has(const std::string& name) const {
 }
 
 void File::ensure_group(const std::string& name) {
+  const auto lock = lock_library();
   size_t at = 0;
   while (at != std::string::npos) {
     at = name.find('/', at + 1);
@@ -94,6 +118,7 @@ void File::ensure_group(const std::string& name) {
 
 void File::write_raw(const std::string& name, const std::vector<hsize_t>& dims, hid_t file_type,
                      hid_t mem_type, const void* data) {
+  const auto lock = lock_library();
   const auto slash = name.rfind('/');
   if (slash != std::string::npos && slash > 0) ensure_group(name.substr(0, slash));
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
@@ -105,23 +130,30 @@ void File::write_raw(const std::string& name, const std::vector<hsize_t>& dims, 
   }
 }
 
+// The type macros (H5T_NATIVE_FLOAT, ...) call into the library, so they are evaluated locked.
 void File::write(const std::string& name, const std::vector<hsize_t>& dims, const float* data) {
+  const auto lock = lock_library();
   write_raw(name, dims, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, data);
 }
 void File::write(const std::string& name, const std::vector<hsize_t>& dims, const double* data) {
+  const auto lock = lock_library();
   write_raw(name, dims, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data);
 }
 void File::write(const std::string& name, const std::vector<hsize_t>& dims, const int32_t* data) {
+  const auto lock = lock_library();
   write_raw(name, dims, H5T_STD_I32LE, H5T_NATIVE_INT32, data);
 }
 void File::write(const std::string& name, const std::vector<hsize_t>& dims, const int64_t* data) {
+  const auto lock = lock_library();
   write_raw(name, dims, H5T_STD_I64LE, H5T_NATIVE_INT64, data);
 }
 void File::write(const std::string& name, const std::vector<hsize_t>& dims, const int8_t* data) {
+  const auto lock = lock_library();
   write_raw(name, dims, H5T_STD_I8LE, H5T_NATIVE_INT8, data);
 }
 
 void File::write_strings(const std::string& name, const std::vector<std::string>& values) {
+  const auto lock = lock_library();
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
@@ -132,6 +164,7 @@ void File::write_strings(const std::string& name, const std::vector<std::string>
 
 template <class T>
 Array<T> File::read(const std::string& name, hid_t mem_type) const {
+  const auto lock = lock_library();
   if (!has(name)) fail("missing dataset /" + name);
   Handle set(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
   if (set.get() < 0) fail("cannot open dataset /" + name);
@@ -169,22 +202,28 @@ Array<T> File::read(const std::string& name, hid_t mem_type) const {
 }
 
 Array<float> File::read_float(const std::string& n) const {
+  const auto lock = lock_library();
   return read<float>(n, H5T_NATIVE_FLOAT);
 }
 Array<double> File::read_double(const std::string& n) const {
+  const auto lock = lock_library();
   return read<double>(n, H5T_NATIVE_DOUBLE);
 }
 Array<int32_t> File::read_int32(const std::string& n) const {
+  const auto lock = lock_library();
   return read<int32_t>(n, H5T_NATIVE_INT32);
 }
 Array<int64_t> File::read_int64(const std::string& n) const {
+  const auto lock = lock_library();
   return read<int64_t>(n, H5T_NATIVE_INT64);
 }
 Array<int8_t> File::read_int8(const std::string& n) const {
+  const auto lock = lock_library();
   return read<int8_t>(n, H5T_NATIVE_INT8);
 }
 
 std::vector<std::string> File::read_strings(const std::string& name) const {
+  const auto lock = lock_library();
   if (!has(name)) fail("missing dataset /" + name);
   Handle set(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
   Handle type(H5Dget_type(set.get()), H5Tclose);
@@ -227,6 +266,7 @@ Handle attribute_for_write(hid_t file, const std::string& name, hid_t type) {
 }  // namespace
 
 void File::set_attribute(const std::string& name, const std::string& value) {
+  const auto lock = lock_library();
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
@@ -236,6 +276,7 @@ void File::set_attribute(const std::string& name, const std::string& value) {
 }
 
 void File::set_attribute(const std::string& name, double value) {
+  const auto lock = lock_library();
   Handle attr = attribute_for_write(file_.get(), name, H5T_IEEE_F64LE);
   if (attr.get() < 0 || H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value) < 0) {
     fail("cannot write @" + name);
@@ -243,6 +284,7 @@ void File::set_attribute(const std::string& name, double value) {
 }
 
 void File::set_attribute(const std::string& name, int64_t value) {
+  const auto lock = lock_library();
   Handle attr = attribute_for_write(file_.get(), name, H5T_STD_I64LE);
   if (attr.get() < 0 || H5Awrite(attr.get(), H5T_NATIVE_INT64, &value) < 0) {
     fail("cannot write @" + name);
@@ -250,10 +292,12 @@ void File::set_attribute(const std::string& name, int64_t value) {
 }
 
 bool File::has_attribute(const std::string& name) const {
+  const auto lock = lock_library();
   return H5Aexists(file_.get(), name.c_str()) > 0;
 }
 
 std::string File::string_attribute(const std::string& name) const {
+  const auto lock = lock_library();
   if (!has_attribute(name)) fail("missing attribute @" + name);
   Handle attr(H5Aopen(file_.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
   Handle type(H5Aget_type(attr.get()), H5Tclose);
@@ -272,6 +316,7 @@ std::string File::string_attribute(const std::string& name) const {
 }
 
 double File::double_attribute(const std::string& name) const {
+  const auto lock = lock_library();
   if (!has_attribute(name)) fail("missing attribute @" + name);
   Handle attr(H5Aopen(file_.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
   double value = 0;
@@ -281,6 +326,7 @@ double File::double_attribute(const std::string& name) const {
 }
 
 int64_t File::int_attribute(const std::string& name) const {
+  const auto lock = lock_library();
   if (!has_attribute(name)) fail("missing attribute @" + name);
   Handle attr(H5Aopen(file_.get(), name.c_str(), H5P_DEFAULT), H5Aclose);
   int64_t value = 0;
@@ -291,14 +337,10 @@ int64_t File::int_attribute(const std::string& name) const {
 
 void write_atomically(const std::string& path, const std::string& kind,
                       const std::function<void(File&)>& write) {
-  const std::string tmp = path + ".tmp";
-  {
+  replace_file(path, kind, [&](const std::string& tmp) {
     auto f = File::create(tmp);
     write(f);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw Error(kind + " '" + path + "': cannot move the written file into place");
-  }
+  });
 }
 
 }  // namespace cpnas::h5

@@ -6,10 +6,19 @@
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace cpnas::h5 {
+
+/// Held by every call of this wrapper into HDF5. Rank 0 writes search.h5 from its scheduler
+/// thread while its worker writes checkpoints and model files, and the HDF5 builds of many sites
+/// (every parallel HDF5) are not thread-safe: one process-wide lock makes that safe everywhere.
+std::unique_lock<std::recursive_mutex> lock_library();
+
+/// The HDF5 library's version and whether it was built thread-safe, for the log.
+std::string describe_library();
 
 /// An HDF5 identifier closed by the matching H5?close when it goes out of scope.
 class Handle {
@@ -81,8 +90,8 @@ class File {
   Handle file_;
 };
 
-/// Writes a new file through `write` into PATH.tmp, then renames it over `path`, so a reader
-/// (or a crash) never sees half a file. `kind` names the file in errors ("model", "checkpoint").
+/// Writes a new file through `write` with replace_file() (io/atomic_file.hpp), so a reader or a
+/// crash never sees half a file. `kind` names the file in errors ("model", "checkpoint").
 void write_atomically(const std::string& path, const std::string& kind,
                       const std::function<void(File&)>& write);
 

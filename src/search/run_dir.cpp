@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "io/atomic_file.hpp"
 #include "io/error.hpp"
 
 namespace cpnas {
@@ -23,43 +24,39 @@ std::string quoted(const std::string& text) {
   return out + "\"";
 }
 
+using Extra = std::function<std::string(const StudentRecord&)>;
+
+std::string table_header(const SearchSpace& space, const std::string& first_column,
+                         const std::string& extra_columns) {
+  std::string out = first_column +
+                    ",iteration,status,val_auc,epochs,seconds,rank,attempts,val_accuracy,"
+                    "val_sensitivity,val_specificity,params,macs";
+  for (const auto& key : space.keys) out += "," + key.key;
+  return out + extra_columns + ",message\n";
+}
+
+std::string table_row(const StudentRecord& r, const SearchSpace& space, const Extra& extra) {
+  std::string out = fmt::format(
+      "{},{},{},{},{},{:.2f},{},{},{},{},{},{},{}", r.id, r.iteration, status_name(r.status),
+      metric(r.val_auc), r.epochs, r.seconds, r.rank, r.attempts, metric(r.val_accuracy),
+      metric(r.val_sensitivity), metric(r.val_specificity), r.params, r.macs);
+  for (std::size_t k = 0; k < space.keys.size(); ++k) {
+    out += "," + space.keys[k].choices.at(static_cast<std::size_t>(r.actions.at(k)));
+  }
+  if (extra) out += "," + extra(r);
+  return out + "," + (r.message.empty() ? "" : quoted(r.message)) + "\n";
+}
+
 void write_table(std::ostream& out, const std::vector<StudentRecord>& records,
                  const SearchSpace& space, const std::string& first_column,
-                 const std::string& extra_columns,
-                 const std::function<std::string(const StudentRecord&)>& extra) {
-  out << first_column
-      << ",iteration,status,val_auc,epochs,seconds,rank,attempts,val_accuracy,val_sensitivity,"
-         "val_specificity,params,macs";
-  for (const auto& key : space.keys) out << "," << key.key;
-  out << extra_columns << ",message\n";
+                 const std::string& extra_columns, const Extra& extra) {
+  out << table_header(space, first_column, extra_columns);
   for (const auto& r : records) {
-    if (!r.finished()) continue;
-    out << fmt::format("{},{},{},{},{},{:.2f},{},{},{},{},{},{},{}", r.id, r.iteration,
-                       status_name(r.status), metric(r.val_auc), r.epochs, r.seconds, r.rank,
-                       r.attempts, metric(r.val_accuracy), metric(r.val_sensitivity),
-                       metric(r.val_specificity), r.params, r.macs);
-    for (std::size_t k = 0; k < space.keys.size(); ++k) {
-      out << "," << space.keys[k].choices.at(static_cast<std::size_t>(r.actions.at(k)));
-    }
-    if (extra) out << "," << extra(r);
-    out << "," << (r.message.empty() ? "" : quoted(r.message)) << "\n";
+    if (r.finished()) out << table_row(r, space, extra);
   }
 }
 
 }  // namespace
-
-void write_text_atomically(const std::string& path, const std::function<void(std::ostream&)>& f) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw Error("cannot write '" + tmp + "'");
-    f(out);
-    if (!out.flush()) throw Error("cannot write '" + tmp + "'");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw Error("'" + path + "': cannot move the written file into place");
-  }
-}
 
 void RunDir::create() const {
   std::error_code ec;
@@ -73,6 +70,14 @@ void write_student_tables(const RunDir& dir, const SearchState& state, const Sea
   write_text_atomically(dir.students(), [&](std::ostream& out) {
     write_table(out, state.students, space, "id", "", nullptr);
   });
+  write_argmax_table(dir, state, space);
+}
+
+void append_student_row(const RunDir& dir, const StudentRecord& student, const SearchSpace& space) {
+  append_text(dir.students(), table_row(student, space, nullptr));
+}
+
+void write_argmax_table(const RunDir& dir, const SearchState& state, const SearchSpace& space) {
   const StudentRecord* best = best_argmax(state);
   write_text_atomically(dir.argmax_csv(), [&](std::ostream& out) {
     write_table(out, state.argmax, space, "update", ",model,best", [&](const StudentRecord& r) {

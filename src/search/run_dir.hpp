@@ -1,10 +1,9 @@
 #pragma once
 // The files of a search's run directory that people read: students.csv, argmax.csv and
-// policy.csv, rewritten from the search state (atomically) so each finished student appears
-// exactly once whatever crashed in between.
+// policy.csv. Each (re)start of a search rewrites them from the search state (atomically), so each
+// finished student appears exactly once whatever crashed in between; then students.csv grows by a
+// row per finished student and the others are rewritten as they change.
 
-#include <functional>
-#include <ostream>
 #include <string>
 
 #include "search/history.hpp"
@@ -20,6 +19,8 @@ struct RunDir {
   std::string students() const { return root + "/students.csv"; }
   std::string argmax_csv() const { return root + "/argmax.csv"; }
   std::string policy() const { return root + "/policy.csv"; }
+  /// Present while the search is stopped on request with a checkpoint (record_stop()).
+  std::string stop_record() const { return root + "/stopped"; }
   std::string log(int rank) const { return root + "/logs/rank-" + std::to_string(rank) + ".log"; }
   std::string argmax_model(int64_t update) const {
     return root + "/argmax/update-" + std::to_string(update) + ".h5";
@@ -30,15 +31,17 @@ struct RunDir {
   void create() const;
 };
 
-/// Writes a text file through `write` into PATH.tmp, then renames it over `path`.
-void write_text_atomically(const std::string& path,
-                           const std::function<void(std::ostream&)>& write);
-
 /// students.csv (finished students, by id): id, iteration, status, val_auc, epochs, seconds,
 /// rank, attempts, val_accuracy, val_sensitivity, val_specificity, params, macs, one column per
 /// searched key, message. argmax.csv: the same for the argmax trainings, with the model file and
 /// `best` (1 for best_argmax(), the model a finished search copies to best.h5).
 void write_student_tables(const RunDir& dir, const SearchState& state, const SearchSpace& space);
+
+/// Appends a finished student's row to students.csv.
+void append_student_row(const RunDir& dir, const StudentRecord& student, const SearchSpace& space);
+
+/// Rewrites argmax.csv alone.
+void write_argmax_table(const RunDir& dir, const SearchState& state, const SearchSpace& space);
 
 /// policy.csv: update, key, choice, probability (update 0 is the policy before any update).
 void write_policy(const RunDir& dir, const SearchState& state, const SearchSpace& space);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "io/atomic_file.hpp"
 #include "io/error.hpp"
 #include "search/random.hpp"
 #include "search/search_file.hpp"
@@ -102,6 +103,7 @@ bool SearchDriver::run() {
   start_ = std::chrono::steady_clock::now();
   base_seconds_ = state_.seconds;
   save();
+  write_student_tables(dir_, state_, space_);
   write_policy(dir_, state_, space_);
   while (!state_.finished) {
     if (state_.stop_reason.empty()) sample_iteration();
@@ -114,6 +116,13 @@ bool SearchDriver::run() {
       publish_best();
     }
     save();
+    // At an update a new argmax training is to come; at the end the tables are rewritten in id
+    // order, so a finished search's students.csv does not depend on which rank finished first.
+    if (state_.finished) {
+      write_student_tables(dir_, state_, space_);
+    } else {
+      write_argmax_table(dir_, state_, space_);
+    }
     write_policy(dir_, state_, space_);  // the policy changes only at an update
   }
   return true;
@@ -172,7 +181,7 @@ bool SearchDriver::train_queued() {
       scheduler_.abort();
       while (scheduler_.in_flight() > 0) {
         if (auto o = scheduler_.poll()) {
-          apply(*o);
+          receive(*o);
         } else {
           std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
@@ -183,15 +192,26 @@ bool SearchDriver::train_queued() {
     while (scheduler_.has_free_worker() && next_pending().first) dispatch_next();
     if (scheduler_.in_flight() == 0 && !next_pending().first) return true;
     if (auto o = scheduler_.poll()) {
-      apply(*o);
-      save();
+      receive(*o);
     } else {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
 }
 
-void SearchDriver::apply(const Outcome& o) {
+void SearchDriver::receive(const Outcome& o) {
+  const StudentRecord* finished = apply(o);
+  save();
+  // After search.h5: a crash in between loses no row, since a resume rewrites the tables from it.
+  if (!finished) return;
+  if (o.argmax) {
+    write_argmax_table(dir_, state_, space_);
+  } else {
+    append_student_row(dir_, *finished, space_);
+  }
+}
+
+const StudentRecord* SearchDriver::apply(const Outcome& o) {
   auto& records = o.argmax ? state_.argmax : state_.students;
   StudentRecord* r = nullptr;
   for (auto& candidate : records) {
@@ -202,7 +222,7 @@ void SearchDriver::apply(const Outcome& o) {
         fmt::format("a worker returned unknown {} {}", o.argmax ? "argmax" : "student", o.id));
   if (o.interrupted) {
     r->status = StudentStatus::pending;
-    return;
+    return nullptr;
   }
   const StudentRecord& x = o.record;
   r->status = x.status;
@@ -235,6 +255,7 @@ void SearchDriver::apply(const Outcome& o) {
                                               : status_name(r->status),
                r->rank, r->seconds, done, total, failed,
                best < 0 ? "-" : fmt::format("{:.3f}", best));
+  return r;
 }
 
 Actions SearchDriver::argmax_actions() const {
@@ -297,12 +318,10 @@ void SearchDriver::publish_best() const {
     spdlog::warn("no argmax training finished: no best.h5");
     return;
   }
-  const std::string tmp = dir_.best_model() + ".tmp";
-  std::error_code ec;
-  std::filesystem::copy_file(dir_.argmax_model(best->id), tmp,
-                             std::filesystem::copy_options::overwrite_existing, ec);
-  if (!ec) std::filesystem::rename(tmp, dir_.best_model(), ec);
-  if (ec) throw Error("cannot write '" + dir_.best_model() + "': " + ec.message());
+  replace_file(dir_.best_model(), "best model", [&](const std::string& tmp) {
+    std::filesystem::copy_file(dir_.argmax_model(best->id), tmp,
+                               std::filesystem::copy_options::overwrite_existing);
+  });
   spdlog::info("best argmax student: update {} (validation AUC {:.3f}) -> {}", best->id,
                best->val_auc, dir_.best_model());
 }
@@ -313,7 +332,6 @@ void SearchDriver::save() {
   state_.seconds = base_seconds_ +
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   save_search(dir_.checkpoint(), state_);
-  write_student_tables(dir_, state_, space_);
 }
 
 }  // namespace cpnas

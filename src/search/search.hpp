@@ -54,7 +54,10 @@ class SearchDriver {
   void sample_iteration();
   bool train_queued();
   void end_iteration();
-  void apply(const Outcome& outcome);
+  // Records a worker's outcome in search.h5 and the tables.
+  void receive(const Outcome& outcome);
+  // The record the outcome finished, or nullptr when its training was interrupted.
+  const StudentRecord* apply(const Outcome& outcome);
   void dispatch_next();
   /// The next record to train and whether it is an argmax training; nullptr when none.
   std::pair<StudentRecord*, bool> next_pending();

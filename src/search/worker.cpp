@@ -10,6 +10,8 @@
 #include "model/model_file.hpp"
 #include "model/profile.hpp"
 #include "model/student.hpp"
+#include "model/torch_error.hpp"
+#include "train/cpu_allocator.hpp"
 #include "train/stop.hpp"
 #include "train/trainer.hpp"
 
@@ -93,14 +95,15 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
       record.best_epoch = result.best_epoch;
       record.best_val_auc = result.best_val_auc;
       record.seed = options.seed;
-      save_model(task.model, *student, job, record);
+      save_model(task.model, *student, job, record, plugins_);
       std::filesystem::remove(options.checkpoint);
     }
   } catch (const std::exception& e) {
     r.status = StudentStatus::failed;
-    r.message = e.what();
+    r.message = one_line(e);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  release_cached_cpu_memory();  // the student's tensors are gone; the next has other sizes
   if (o.interrupted) {
     spdlog::info("{} stopped on request after {:.1f} s", what, r.seconds);
   } else if (r.status == StudentStatus::ok) {

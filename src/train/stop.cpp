@@ -2,6 +2,10 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
+
+#include "io/atomic_file.hpp"
+#include "io/error.hpp"
 
 namespace cpnas {
 namespace {
@@ -32,6 +36,19 @@ void request_stop() {
 
 void clear_stop_request() {
   requested.store(false);
+}
+
+void record_stop(const std::string& path) {
+  write_text_atomically(path, [](std::ostream& out) {
+    out << "stopped on request with a checkpoint (exit status " << kExitInterrupted << ")\n";
+  });
+}
+
+void clear_stop_record(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  if (ec)
+    throw Error("'" + path + "': cannot remove the stop record of an earlier run: " + ec.message());
 }
 
 }  // namespace cpnas

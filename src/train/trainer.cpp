@@ -11,6 +11,7 @@
 #include "dist/sync_batch_norm.hpp"
 #include "io/error.hpp"
 #include "io/job_schema.hpp"
+#include "model/torch_error.hpp"
 #include "train/checkpoint.hpp"
 #include "train/data_parallel.hpp"
 #include "train/device.hpp"
@@ -38,13 +39,6 @@ struct Snapshot {
     for (auto& b : s.buffers()) b.copy_(tensors[i++]);
   }
 };
-
-bool is_out_of_memory(const std::exception& e) {
-  const std::string what = e.what();
-  return dynamic_cast<const std::bad_alloc*>(&e) != nullptr ||
-         what.find("out of memory") != std::string::npos ||
-         what.find("DefaultCPUAllocator: can't allocate") != std::string::npos;
-}
 
 }  // namespace
 
@@ -173,7 +167,7 @@ class TrainingRun {
         optimizer_(make_optimizer(hyper, student.parameters())),
         device_(device_of(student)),
         best_(Snapshot::of(student)),
-        generator_(at::detail::getDefaultCPUGenerator()) {
+        generator_(student.generator()) {
     if (group_) batches_.share(group_->rank(), group_->size());
   }
 
@@ -187,7 +181,7 @@ class TrainingRun {
       if (o_.resume) resume();
     } catch (const std::exception& e) {
       if (!group_) throw;
-      error = e.what();
+      error = one_line(e);
     }
     agree(group_, error);
     if (group_) align_with_root(student_, *group_);
@@ -223,11 +217,11 @@ class TrainingRun {
     const bool oom = is_out_of_memory(e);
     if (group_) {
       group_->abort("rank " + std::to_string(group_->rank()) + ": " +
-                    (oom ? "out of memory: " : "") + e.what());
+                    (oom ? "out of memory: " : "") + one_line(e));
     }
     if (!oom) throw;
     result_.status = TrainStatus::failed;
-    result_.message = std::string("out of memory: ") + e.what();
+    result_.message = "out of memory: " + one_line(e);
   }
 
   // The result, with the best validated weights in the student. A stop request leaves the
@@ -385,7 +379,7 @@ class TrainingRun {
         save_checkpoint(o_.checkpoint, student_, c);
       } catch (const std::exception& e) {
         if (!group_) throw;
-        failure = e.what();
+        failure = one_line(e);
       }
     }
     agree(group_, failure);

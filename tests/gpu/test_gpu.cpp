@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_stamp.hpp"
 #include "config.hpp"
 #include "epochs_csv.hpp"
 #include "run_command.hpp"
@@ -81,8 +82,7 @@ class Gpu : public testing::Test {
         << "the gpu tests need a visible CUDA device; run them on a GPU node (ctest -L gpu)";
     // Each test runs in a process of its own: the cohort and the two trainings are made once per
     // build of cpnas.
-    const std::string stamp = std::to_string(fs::last_write_time(kExe).time_since_epoch().count()) +
-                              "\n" + kSmallTrainJob;
+    const std::string stamp = build_stamp(kExe, kSmallTrainJob);
     if (read_file(dir() + "/stamp") == stamp) return;
     fs::remove_all(dir());
     fs::create_directories(dir());

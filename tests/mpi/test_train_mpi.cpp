@@ -20,6 +20,7 @@
 #include <fstream>
 #include <thread>
 
+#include "build_stamp.hpp"
 #include "data/cohort.hpp"
 #include "epochs_csv.hpp"
 #include "model/model_file.hpp"
@@ -114,8 +115,7 @@ class TrainMpi : public testing::Test {
     allow_mpirun_as_root();
     // Each test runs in a process of its own: the cohort and the 1-process model are made once
     // per build of cpnas and job.
-    const std::string stamp = std::to_string(fs::last_write_time(kExe).time_since_epoch().count()) +
-                              "\n" + kSmallTrainJob;
+    const std::string stamp = build_stamp(kExe, kSmallTrainJob);
     if (read_file(dir() + "/stamp") == stamp) return;
     fs::remove_all(dir());
     fs::create_directories(dir());

@@ -105,7 +105,10 @@ TEST_F(Slurm, SearchJobCompletesWithEveryStudent) {
   EXPECT_NE(log.find("slurm job " + id), std::string::npos) << log;
 }
 
-TEST_F(Slurm, PreemptionSignalRequeuesTheJobWhichResumesAndCompletes) {
+// SIGTERM, what scancel and a site's pre-emption send: mpirun passes it on and then exits 1
+// whatever its ranks return, so the wrapper requeues on the stop record cpnas wrote. (SIGUSR2,
+// the time-limit warning, goes through the same wrapper in the mpi tests.)
+TEST_F(Slurm, SigtermRequeuesTheJobWhichResumesAndCompletes) {
   const std::string run = kWork + "/requeued";
   const std::string out = kWork + "/requeued.out";
   const std::string id =
@@ -115,11 +118,12 @@ TEST_F(Slurm, PreemptionSignalRequeuesTheJobWhichResumesAndCompletes) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   ASSERT_GE(finished_students(run), 2) << read_file(out);
-  const auto signal = sh("scancel --signal=USR2 --batch " + id);
+  const auto signal = sh("scancel --signal=TERM --batch " + id);
   ASSERT_EQ(signal.status, 0) << signal.out;
   ASSERT_EQ(wait_for(id, 1), "COMPLETED") << read_file(out);
   EXPECT_EQ(job_field(id, "Restarts"), "1");
   const std::string log = read_file(out);
+  EXPECT_NE(log.find("received SIGTERM: passing it on"), std::string::npos) << log;
   EXPECT_NE(log.find("requeueing job " + id), std::string::npos) << log;
   EXPECT_NE(log.find("search.h5 exists: resuming"), std::string::npos) << log;
   EXPECT_NE(log.find("resuming " + run), std::string::npos) << log;

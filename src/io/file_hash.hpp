@@ -1,0 +1,12 @@
+#pragma once
+// A hash of a file's contents, to tell when a file was rebuilt or replaced.
+
+#include <string>
+
+namespace cpnas {
+
+/// 64-bit FNV-1a of the file's bytes, as 16 hex digits. Not cryptographic: it tells files apart,
+/// it does not authenticate them. Throws cpnas::Error naming an unreadable file.
+std::string file_hash(const std::string& path);
+
+}  // namespace cpnas
