@@ -23,7 +23,9 @@
 /// 1.2: activate_() and the core's cpnas::host::swish_ (activation.hpp).
 /// 1.3: the core's differentiable cpnas::host::swish, which activate() uses (activation.hpp);
 ///      ConvBN::folded() (layers.hpp).
-#define CPNAS_ABI_MINOR 3
+/// 1.4: the descriptor's item_size and host_services; the loader refuses a plugin of a newer
+///      minor version and one whose host services did not bind to the core's.
+#define CPNAS_ABI_MINOR 4
 
 #define CPNAS_STRINGIFY_IMPL(x) #x
 #define CPNAS_STRINGIFY(x) CPNAS_STRINGIFY_IMPL(x)
@@ -64,6 +66,15 @@ enum cpnas_plugin_kind : uint32_t {
   CPNAS_KIND_FEATURE = 3,    ///< input feature: `cpnas::FeatureFactory`
 };
 
+/// The core's services that a plugin's code calls through weak symbols, bound when the plugin is
+/// loaded into cpnas; the index of each in `cpnas_plugin_descriptor::host_services`. Since 1.4.
+enum cpnas_host_service : uint32_t {
+  CPNAS_HOST_BATCH_NORM = 0,     ///< cpnas::host::batch_norm (batch_norm.hpp)
+  CPNAS_HOST_SWISH_INPLACE = 1,  ///< cpnas::host::swish_ (activation.hpp)
+  CPNAS_HOST_SWISH = 2,          ///< cpnas::host::swish (activation.hpp)
+  CPNAS_HOST_SERVICE_COUNT = 3,
+};
+
 /// One named factory. `factory` points to a function of the type that `kind` names.
 struct cpnas_plugin_item {
   uint32_t kind;
@@ -79,6 +90,12 @@ struct cpnas_plugin_descriptor {
   const char* fingerprint;  ///< CPNAS_BUILD_FINGERPRINT of the plugin's build
   uint32_t item_count;
   const cpnas_plugin_item* items;
+  // Since 1.4; the loader reads them only when struct_size covers them.
+  uint32_t item_size;   ///< sizeof(cpnas_plugin_item) in the plugin's build, so entries can grow
+  uint32_t host_count;  ///< entries in host_services
+  /// The address of each cpnas_host_service as the plugin's own code resolved it when it was
+  /// loaded (null when it did not bind); the loader refuses the plugin unless each is the core's.
+  const void* const* host_services;
 };
 
 /// The one symbol a plugin exports.

@@ -8,7 +8,9 @@
 /// which defines the exported entry point and its descriptor.
 
 #include "cpnas/abi.hpp"
+#include "cpnas/activation.hpp"
 #include "cpnas/attention.hpp"
+#include "cpnas/batch_norm.hpp"
 #include "cpnas/block.hpp"
 #include "cpnas/feature.hpp"
 
@@ -37,15 +39,23 @@ const void* erase_factory(Factory f) {
   }
 
 /// Defines `cpnas_plugin_entry` for the given entries (one or more CPNAS_BLOCK / CPNAS_ATTENTION /
-/// CPNAS_FEATURE). Use once per shared object.
+/// CPNAS_FEATURE). Use once per shared object. The host services' addresses are taken here, in
+/// the plugin's own code, so that the loader sees what the plugin's calls will reach.
 #define CPNAS_PLUGIN(...)                                                                  \
   extern "C" CPNAS_PLUGIN_EXPORT const cpnas_plugin_descriptor* cpnas_plugin_entry(void) { \
     static const cpnas_plugin_item items[] = {__VA_ARGS__};                                \
+    static const void* const host_services[CPNAS_HOST_SERVICE_COUNT] = {                   \
+        reinterpret_cast<const void*>(&cpnas::host::batch_norm),                           \
+        reinterpret_cast<const void*>(&cpnas::host::swish_),                               \
+        reinterpret_cast<const void*>(&cpnas::host::swish)};                               \
     static const cpnas_plugin_descriptor descriptor = {CPNAS_ABI_MAJOR,                    \
                                                        CPNAS_ABI_MINOR,                    \
                                                        sizeof(cpnas_plugin_descriptor),    \
                                                        CPNAS_BUILD_FINGERPRINT,            \
                                                        sizeof(items) / sizeof(items[0]),   \
-                                                       items};                             \
+                                                       items,                              \
+                                                       sizeof(cpnas_plugin_item),          \
+                                                       CPNAS_HOST_SERVICE_COUNT,           \
+                                                       host_services};                     \
     return &descriptor;                                                                    \
   }

@@ -13,7 +13,8 @@ namespace cpnas::cli {
 
 int run_plugins(const std::vector<std::string>& args) {
   CommandLine cl("plugins [options]",
-                 "Loads every plugin along the search path and lists kind, name, ABI and file.\n"
+                 "Loads every plugin along the search path and lists kind, name, ABI and file\n"
+                 "(--json adds each file's content hash, which model files record).\n"
                  "Search order: --plugin-path, CPNAS_PLUGIN_PATH, the install directory (or the\n"
                  "build tree's plugins/ when run from it). Any bad plugin is an error.",
                  false);
@@ -25,7 +26,8 @@ int run_plugins(const std::vector<std::string>& args) {
       out.push_back({{"kind", kind_name(e.kind)},
                      {"name", e.name},
                      {"file", e.file},
-                     {"abi", fmt::format("{}.{}", e.abi_major, e.abi_minor)}});
+                     {"abi", fmt::format("{}.{}", e.abi_major, e.abi_minor)},
+                     {"hash", e.hash}});
     }
     std::cout << out.dump(2) << "\n";
     return 0;

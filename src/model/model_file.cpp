@@ -2,9 +2,13 @@
 
 #include <cstdio>
 
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
 #include "config.hpp"
 #include "io/error.hpp"
 #include "io/h5.hpp"
+#include "model/arch.hpp"
 
 namespace cpnas {
 namespace {
@@ -18,7 +22,72 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+uint32_t kind_code(const std::string& name) {
+  for (uint32_t kind : {CPNAS_KIND_BLOCK, CPNAS_KIND_ATTENTION, CPNAS_KIND_FEATURE}) {
+    if (kind_name(kind) == name) return kind;
+  }
+  return 0;
+}
+
+std::string plugins_text(const std::vector<PluginUse>& uses) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& u : uses) {
+    out.push_back(
+        {{"kind", u.kind}, {"name", u.name}, {"file", u.file}, {"abi", u.abi}, {"hash", u.hash}});
+  }
+  return out.dump();
+}
+
+std::vector<PluginUse> plugins_from_text(const std::string& path, const std::string& text) {
+  std::vector<PluginUse> uses;
+  try {
+    for (const auto& u : nlohmann::json::parse(text)) {
+      uses.push_back({u.at("kind").get<std::string>(), u.at("name").get<std::string>(),
+                      u.at("file").get<std::string>(), u.at("abi").get<std::string>(),
+                      u.at("hash").get<std::string>()});
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("'" + path + "': @plugins is damaged (" + e.what() + ")");
+  }
+  return uses;
+}
+
+// A model needs the plugins that built it; a rebuilt one may compute something else.
+void check_plugins(const std::string& path, const std::vector<PluginUse>& uses,
+                   const PluginRegistry& plugins) {
+  for (const auto& u : uses) {
+    const PluginEntry* now = plugins.find(kind_code(u.kind), u.name);
+    if (!now) {
+      throw Error("'" + path + "': built with " + u.kind + " '" + u.name + "' of plugin '" +
+                  u.file + "', which is not loaded (add its directory with --plugin-path or " +
+                  "CPNAS_PLUGIN_PATH)");
+    }
+    if (now->hash != u.hash) {
+      spdlog::warn(
+          "model '{}': {} '{}' was built by plugin '{}' (content hash {}), now loaded from '{}' "
+          "(content hash {}): a plugin that changes what it computes changes the model's scores",
+          path, u.kind, u.name, u.file, u.hash, now->file, now->hash);
+    }
+  }
+}
+
 }  // namespace
+
+std::vector<PluginUse> plugins_used(const Job& job, const PluginRegistry& plugins) {
+  const Arch arch = arch_from_job(job);
+  std::vector<std::pair<uint32_t, std::string>> names = {{CPNAS_KIND_BLOCK, arch.block},
+                                                         {CPNAS_KIND_ATTENTION, arch.attention}};
+  for (const auto& f : job.get_list("data", "features")) names.emplace_back(CPNAS_KIND_FEATURE, f);
+  std::vector<PluginUse> uses;
+  for (const auto& [kind, name] : names) {
+    // A name no plugin holds is built by the core (the reference main stream's basic block).
+    if (const PluginEntry* e = plugins.find(kind, name)) {
+      uses.push_back({kind_name(kind), name, e->file,
+                      std::to_string(e->abi_major) + "." + std::to_string(e->abi_minor), e->hash});
+    }
+  }
+  return uses;
+}
 
 std::vector<std::pair<std::string, torch::Tensor>> named_tensors(StudentImpl& student,
                                                                  const std::string& prefix) {
@@ -76,7 +145,8 @@ void read_tensors(const h5::File& f,
 }
 
 void save_model(const std::string& path, StudentImpl& student, const Job& job,
-                const ModelRecord& record) {
+                const ModelRecord& record, const PluginRegistry& plugins) {
+  const std::string used = plugins_text(plugins_used(job, plugins));
   h5::write_atomically(path, "model", [&](h5::File& f) {
     const auto tensors = named_tensors(student);
     write_tensors(f, tensors);
@@ -91,6 +161,7 @@ void save_model(const std::string& path, StudentImpl& student, const Job& job,
     f.set_attribute("seed", static_cast<int64_t>(record.seed));
     f.set_attribute("status", record.status);
     f.set_attribute("cpnas_version", std::string(CPNAS_VERSION));
+    f.set_attribute("plugins", used);
   });
 }
 
@@ -118,6 +189,11 @@ LoadedModel load_model(const std::string& path, const PluginRegistry& plugins) {
     m.record.seed = static_cast<uint64_t>(f.int_attribute("seed"));
     m.record.status = f.string_attribute("status");
     m.record.cpnas_version = f.string_attribute("cpnas_version");
+    // Model files from before plugins were recorded have none.
+    if (f.has_attribute("plugins")) {
+      m.record.plugins = plugins_from_text(path, f.string_attribute("plugins"));
+      check_plugins(path, m.record.plugins, plugins);
+    }
     m.student = student_from_job(m.job, plugins, m.record.seed);
     const auto tensors = named_tensors(*m.student);
     read_tensors(f, tensors);

@@ -15,7 +15,8 @@ std::vector<std::string> plugin_search_path(const std::vector<std::string>& cli_
 
 /// Loads one shared object into `registry`. Throws cpnas::Error naming the file and the reason:
 /// not loadable (dlopen's text), no entry point, ABI major or descriptor size or fingerprint
-/// differing (both values), an unknown kind, or a duplicate name.
+/// differing or a newer ABI minor (both values), host services that did not bind, an unknown
+/// kind, or a duplicate name. A refused file is closed again.
 void load_plugin_file(const std::string& path, PluginRegistry& registry);
 
 /// Loads every *.so under each search path entry (recursively, in sorted order; a path that is a

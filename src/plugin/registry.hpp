@@ -19,6 +19,7 @@ struct PluginEntry {
   uint32_t abi_major = 0;
   uint32_t abi_minor = 0;
   const void* factory = nullptr;
+  std::string hash;  ///< of the file's contents (file_hash()), to tell a rebuilt plugin
 };
 
 /// "block", "attention", "feature" (or "kind N" for a value no kind has).

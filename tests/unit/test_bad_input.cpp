@@ -61,7 +61,7 @@ Cohort small_cohort() {
 }
 
 void save(const std::string& name, StudentImpl& student, const ModelRecord& record = {}) {
-  save_model(dir() + name, student, Job::parse(kJob, "job"), record);
+  save_model(dir() + name, student, Job::parse(kJob, "job"), record, plugins());
 }
 
 // The files every case reads, written once.

@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "data/layout.hpp"
+#include "io/file_hash.hpp"
 #include "io/h5.hpp"
 #include "model/model_file.hpp"
 #include "plugin/loader.hpp"
@@ -71,7 +72,8 @@ TEST(Cli, PluginsJsonListsKindNameFileAbi) {
       found = true;
       EXPECT_EQ(e["kind"], "block");
       EXPECT_EQ(e["file"], kPlugins + "/tp_good/good.so");
-      EXPECT_EQ(e["abi"], "1.3");
+      EXPECT_EQ(e["abi"], std::to_string(CPNAS_ABI_MAJOR) + "." + std::to_string(CPNAS_ABI_MINOR));
+      EXPECT_EQ(e["hash"], cpnas::file_hash(kPlugins + "/tp_good/good.so"));
     }
   }
   EXPECT_TRUE(found) << r.out;
@@ -177,7 +179,7 @@ TEST(Cli, PredictScoresAPoseCsvAsDecisionSupport) {
            "--arch.main_blocks=1", "--arch.block=basic", "--arch.attention=ca"});
   cpnas::Student student = cpnas::student_from_job(job, plugins, 1);
   const std::string dir = testing::TempDir();
-  cpnas::save_model(dir + "untrained.h5", *student, job, cpnas::ModelRecord{});
+  cpnas::save_model(dir + "untrained.h5", *student, job, cpnas::ModelRecord{}, plugins);
   const cpnas::Skeleton& s = cpnas::find_layout("in-motion-2022");
   {
     std::ofstream csv(dir + "baby.csv");

@@ -1,3 +1,4 @@
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -73,6 +74,39 @@ TEST(PluginLoader, AbiMajorDiffers) {
             "plugin '" + kDir + "/tp_abi_major/abi_major.so': ABI major version " +
                 std::to_string(CPNAS_ABI_MAJOR + 1) + ", this cpnas has " +
                 std::to_string(CPNAS_ABI_MAJOR) + "; rebuild the plugin");
+}
+
+TEST(PluginLoader, ANewerAbiMinorIsRefusedAndTheFileClosedAgain) {
+  const std::string file = kDir + "/tp_abi_minor/abi_minor.so";
+  EXPECT_EQ(load_error({kDir + "/tp_abi_minor"}),
+            "plugin '" + file + "': ABI version " + std::to_string(CPNAS_ABI_MAJOR) + "." +
+                std::to_string(CPNAS_ABI_MINOR + 1) + ", newer than this cpnas's " +
+                std::to_string(CPNAS_ABI_MAJOR) + "." + std::to_string(CPNAS_ABI_MINOR) +
+                " (it may call what this cpnas lacks); update cpnas or rebuild the plugin");
+  // RTLD_NOLOAD finds a library only while it is still loaded.
+  EXPECT_EQ(dlopen(file.c_str(), RTLD_NOW | RTLD_NOLOAD), nullptr);
+  void* good = nullptr;
+  {
+    PluginRegistry loaded = load_plugins({kDir + "/tp_good"});
+    good = dlopen((kDir + "/tp_good/good.so").c_str(), RTLD_NOW | RTLD_NOLOAD);
+  }
+  EXPECT_NE(good, nullptr) << "an accepted plugin stays loaded";
+}
+
+TEST(PluginLoader, APluginWhoseHostServicesDidNotBindIsRefused) {
+  EXPECT_EQ(load_error({kDir + "/tp_host_unbound"}),
+            "plugin '" + kDir +
+                "/tp_host_unbound/host_unbound.so': the core's cpnas::host::batch_norm did not "
+                "bind to the plugin (it sees none), so its layers would bypass the core "
+                "(BatchNorm over one rank's batch); build it against cpnas::sdk without a copy of "
+                "the core and load it into cpnas");
+}
+
+TEST(PluginLoader, EntriesThatGrewAreSteppedOverByTheSizeThePluginDeclares) {
+  PluginRegistry registry = load_plugins({kDir + "/tp_grown_entry"});
+  ASSERT_EQ(registry.entries().size(), 2u);
+  EXPECT_NE(registry.find(CPNAS_KIND_BLOCK, "grown_a"), nullptr);
+  EXPECT_NE(registry.find(CPNAS_KIND_ATTENTION, "grown_b"), nullptr);
 }
 
 TEST(PluginLoader, FingerprintDiffers) {

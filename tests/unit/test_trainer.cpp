@@ -1,12 +1,17 @@
 #include <gtest/gtest.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <csignal>
 #include <fstream>
+#include <sstream>
 
 #include "data/layout.hpp"
 #include "data/synth.hpp"
 #include "error_of.hpp"
 #include "io/error.hpp"
+#include "io/file_hash.hpp"
 #include "model/model_file.hpp"
 #include "plugin/loader.hpp"
 #include "train/scoring.hpp"
@@ -126,7 +131,7 @@ TEST(Trainer, ShortTrainingLearnsValidatesAndRoundTripsThroughAModelFile) {
   record.epochs = r.epochs;
   record.best_val_auc = r.best_val_auc;
   record.seed = options.seed;
-  save_model(path, *student, job, record);
+  save_model(path, *student, job, record, plugins());
   LoadedModel loaded = load_model(path, plugins());
   EXPECT_EQ(loaded.record.epochs, 4);
   const auto test = cohort().indices("test");
@@ -139,7 +144,7 @@ TEST(Trainer, ShortTrainingLearnsValidatesAndRoundTripsThroughAModelFile) {
   const std::string mismatch = testing::TempDir() + "mismatch.h5";
   Job wider = job;
   wider.set("arch", "init_channels", "32", "test");
-  save_model(mismatch, *student, wider, record);
+  save_model(mismatch, *student, wider, record, plugins());
   const std::string error = error_of([&] { load_model(mismatch, plugins()); });
   EXPECT_EQ(error.rfind("model '" + mismatch +
                             "': tensor 'parameters/stream0.stem_graph.conv.weight' is [32, 4, 1, "
@@ -206,4 +211,48 @@ TEST(Trainer, StoppedAndResumedEqualsUninterrupted) {
       error_of([&] { train_student(*any, hyper_from_job(job), cohort(), features, other); });
   EXPECT_EQ(error.rfind("checkpoint '" + options.checkpoint + "': belongs to another job", 0), 0u)
       << error;
+}
+
+TEST(ModelFile, RecordsItsPluginsRefusesAModelWhosePluginIsMissingAndWarnsWhenOneChanged) {
+  const Job job = small_job();
+  Student student = student_from_job(job, plugins(), 1);
+  const std::string path = testing::TempDir() + "plugins_recorded.h5";
+  save_model(path, *student, job, {}, plugins());
+  const auto recorded = load_model(path, plugins()).record.plugins;
+  ASSERT_EQ(recorded.size(), 4u);  // block basic, attention ca, features position and velocity
+  const PluginEntry* basic = plugins().find(CPNAS_KIND_BLOCK, "basic");
+  ASSERT_NE(basic, nullptr);
+  EXPECT_EQ(recorded[0].kind, "block");
+  EXPECT_EQ(recorded[0].name, "basic");
+  EXPECT_EQ(recorded[0].file, basic->file);
+  EXPECT_EQ(recorded[0].hash, file_hash(basic->file));
+  EXPECT_EQ(recorded[0].abi,
+            std::to_string(CPNAS_ABI_MAJOR) + "." + std::to_string(CPNAS_ABI_MINOR));
+  EXPECT_EQ(recorded[3].name, "velocity");
+
+  // The same plugins, but `ca` gone or its file rebuilt since.
+  PluginRegistry without_ca, rebuilt_ca;
+  for (PluginEntry e : plugins().entries()) {
+    const bool ca = e.kind == CPNAS_KIND_ATTENTION && e.name == "ca";
+    if (!ca) without_ca.add(e);
+    if (ca) e.hash = "0123456789abcdef";
+    rebuilt_ca.add(e);
+  }
+  const PluginEntry* ca = plugins().find(CPNAS_KIND_ATTENTION, "ca");
+  EXPECT_EQ(error_of([&] { load_model(path, without_ca); }),
+            "model '" + path + "': built with attention 'ca' of plugin '" + ca->file +
+                "', which is not loaded (add its directory with --plugin-path or "
+                "CPNAS_PLUGIN_PATH)");
+
+  std::ostringstream log;
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  load_model(path, rebuilt_ca);
+  spdlog::set_default_logger(previous);
+  EXPECT_NE(log.str().find("model '" + path + "': attention 'ca' was built by plugin '" + ca->file +
+                           "' (content hash " + ca->hash + "), now loaded from '" + ca->file +
+                           "' (content hash 0123456789abcdef)"),
+            std::string::npos)
+      << log.str();
 }

@@ -2,15 +2,8 @@
 // Compiled as under LibTorch 2.x, which passes no -D_GLIBCXX_USE_CXX11_ABI: the fingerprint must
 // still read the string ABI that libstdc++ defines.
 #undef _GLIBCXX_USE_CXX11_ABI
-#include "cpnas/abi.hpp"
+#include "descriptor.hpp"
 
 static const cpnas_plugin_item items[] = {{CPNAS_KIND_ATTENTION, "twin", &items}};
-static const cpnas_plugin_descriptor descriptor = {CPNAS_ABI_MAJOR,
-                                                   CPNAS_ABI_MINOR,
-                                                   sizeof(cpnas_plugin_descriptor),
-                                                   CPNAS_BUILD_FINGERPRINT,
-                                                   1,
-                                                   items};
-extern "C" CPNAS_PLUGIN_EXPORT const cpnas_plugin_descriptor* cpnas_plugin_entry(void) {
-  return &descriptor;
-}
+TEST_PLUGIN_ENTRY(CPNAS_ABI_MAJOR, CPNAS_ABI_MINOR, sizeof(cpnas_plugin_descriptor),
+                  CPNAS_BUILD_FINGERPRINT, 1, items, sizeof(cpnas_plugin_item), 0, nullptr)
