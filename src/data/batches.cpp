@@ -52,10 +52,11 @@ void TrainingBatches::share(int rank, int ranks) {
 
 int64_t TrainingBatches::start_epoch(int64_t epoch) {
   std::mt19937_64 rng(seed_ * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(epoch));
-  auto windows = training_epoch(cohort_, recordings_, rng);
+  auto windows = std::make_shared<const std::vector<TrainingWindow>>(
+      training_epoch(cohort_, recordings_, rng));
   std::lock_guard<std::mutex> lock(mutex_);
   windows_ = std::move(windows);
-  const auto n = static_cast<int64_t>(windows_.size());
+  const auto n = static_cast<int64_t>(windows_->size());
   // A last batch of one window would break BatchNorm's batch statistics: leave it out.
   batches_ = n / batch_size_ + (n % batch_size_ > 1 ? 1 : 0);
   produced_ = consumed_ = 0;
@@ -83,8 +84,10 @@ void TrainingBatches::work() {
     if (stop_) return;
     const int64_t index = produced_++;
     const int64_t generation = generation_;
+    const Windows windows = windows_;
+    const int rank = rank_, ranks = ranks_;
     lock.unlock();
-    Batch batch = make_batch(index);
+    Batch batch = make_batch(windows, index, rank, ranks);
     lock.lock();
     if (generation == generation_) {
       ready_[index] = std::move(batch);
@@ -93,20 +96,21 @@ void TrainingBatches::work() {
   }
 }
 
-Batch TrainingBatches::make_batch(int64_t index) const {
+Batch TrainingBatches::make_batch(const Windows& windows, int64_t index, int rank,
+                                  int ranks) const {
   const int64_t global =
-      std::min<int64_t>(batch_size_, static_cast<int64_t>(windows_.size()) - index * batch_size_);
+      std::min<int64_t>(batch_size_, static_cast<int64_t>(windows->size()) - index * batch_size_);
   Batch b;
   b.global_size = global;
-  b.offset = global * rank_ / ranks_;
+  b.offset = global * rank / ranks;
   const int64_t begin = index * batch_size_ + b.offset;
-  const int64_t n = global * (rank_ + 1) / ranks_ - b.offset;
+  const int64_t n = global * (rank + 1) / ranks - b.offset;
   const int64_t per_window = window_values(features_, cohort_.joints, kWindowFrames);
   b.x = torch::empty({n, features_.size(), kFeatureChannels, kWindowFrames, cohort_.joints});
   b.labels = torch::empty({n}, torch::kLong);
   std::vector<float> xy(kWindowFrames * cohort_.joints * 2);
   for (int64_t k = 0; k < n; ++k) {
-    const TrainingWindow& w = windows_[begin + k];
+    const TrainingWindow& w = (*windows)[begin + k];
     training_positions(cohort_, w, xy.data());
     features_.compute(xy.data(), kWindowFrames, cohort_.joints,
                       b.x.data_ptr<float>() + k * per_window);

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -45,8 +46,12 @@ class TrainingBatches {
   std::optional<Batch> next();
 
  private:
+  // The windows of one epoch. A loader thread keeps the epoch's windows it works on alive, so
+  // start_epoch can replace them while a batch of the abandoned epoch is still being made.
+  using Windows = std::shared_ptr<const std::vector<TrainingWindow>>;
+
   void work();
-  Batch make_batch(int64_t index) const;
+  Batch make_batch(const Windows& windows, int64_t index, int rank, int ranks) const;
 
   const Cohort& cohort_;
   std::vector<int64_t> recordings_;
@@ -58,7 +63,7 @@ class TrainingBatches {
 
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::vector<TrainingWindow> windows_;
+  Windows windows_;
   int64_t batches_ = 0, produced_ = 0, consumed_ = 0, generation_ = 0;
   std::map<int64_t, Batch> ready_;
   bool stop_ = false;

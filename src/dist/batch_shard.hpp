@@ -32,8 +32,9 @@ class BatchShardScope {
 const BatchShard* current_batch_shard();
 
 /// Training-time dropout of rows `x` [n, ...] with probability `p`. The mask is drawn for the
-/// whole global batch of the current shard (from the default generator, which every rank holds
-/// in the same state) and this rank's rows are kept; without a shard, x's rows are the batch.
-torch::Tensor batch_dropout(const torch::Tensor& x, double p);
+/// whole global batch of the current shard (from `generator` for a CPU tensor, else the device's
+/// default generator; every rank holds it in the same state) and this rank's rows are kept;
+/// without a shard, x's rows are the batch.
+torch::Tensor batch_dropout(const torch::Tensor& x, double p, at::Generator* generator);
 
 }  // namespace cpnas

@@ -113,6 +113,9 @@ StudentImpl::StudentImpl(const Arch& arch, const Skeleton& skeleton, int64_t num
   dropout_ = arch.dropout;
   classifier_ = register_module("classifier",
                                 torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, kClasses, 1)));
+  auto global = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(global.mutex());
+  generator_ = global.clone();
 }
 
 torch::Tensor StudentImpl::forward(const torch::Tensor& x, LayerObserver* observer) {
@@ -127,7 +130,7 @@ torch::Tensor StudentImpl::forward(const torch::Tensor& x, LayerObserver* observ
     y = main_[b]->forward(y, observer, "main" + std::to_string(b));
   }
   y = y.mean({2, 3}, /*keepdim=*/true);
-  if (is_training()) y = batch_dropout(y, dropout_);
+  if (is_training()) y = batch_dropout(y, dropout_, &generator_);
   return observed(observer, "classifier", *classifier_, classifier_(y).flatten(1));
 }
 
@@ -154,9 +157,21 @@ void initialise_student(StudentImpl& student) {
 
 Student build_student(const Arch& arch, const Skeleton& skeleton, int64_t num_features,
                       const PluginRegistry& plugins, uint64_t seed) {
+  // One build at a time: the initialisers draw from the global generator.
+  static std::mutex building;
+  std::lock_guard<std::mutex> lock(building);
+  auto global = at::detail::getDefaultCPUGenerator();
+  at::Tensor before;
+  {
+    std::lock_guard<std::mutex> state(global.mutex());
+    before = global.get_state();
+  }
   torch::manual_seed(seed);
   Student student(arch, skeleton, num_features, plugins);
   initialise_student(*student);
+  std::lock_guard<std::mutex> state(global.mutex());
+  student->generator() = global.clone();
+  global.set_state(before);
   return student;
 }
 

@@ -44,11 +44,17 @@ class StudentImpl : public torch::nn::Module {
 
   int64_t num_features() const { return static_cast<int64_t>(streams_.size()); }
 
+  /// The student's own random stream for training (dropout on the CPU), so that students trained
+  /// or loaded in one process do not draw from each other's. build_student() seeds it; a student
+  /// constructed directly continues torch's global stream.
+  at::Generator& generator() { return generator_; }
+
  private:
   std::vector<InputStream> streams_;
   std::vector<Stage> main_;
   double dropout_ = 0;
   torch::nn::Conv2d classifier_{nullptr};
+  at::Generator generator_;
 };
 TORCH_MODULE(Student);
 
@@ -56,7 +62,9 @@ TORCH_MODULE(Student);
 /// 1, bias 0; the classifier normal(0, 0.001). Draws from torch's global generator.
 void initialise_student(StudentImpl& student);
 
-/// Seeds torch's generator, builds and initialises: same seed, same weights.
+/// Builds and initialises from `seed`: same seed, same weights, same training draws. The global
+/// generator that LibTorch's initialisers use is seeded for the build and then given back its
+/// state, so building (or loading) a student leaves the rest of the process's draws alone.
 Student build_student(const Arch& arch, const Skeleton& skeleton, int64_t num_features,
                       const PluginRegistry& plugins, uint64_t seed);
 

@@ -164,3 +164,25 @@ TEST(EvaluationWindows, WindowLengthAndStepComeFromTheJob) {
   }
   EXPECT_TRUE(torch::isfinite(set.x).all().item<bool>());
 }
+
+TEST(TrainingBatches, EpochsRestartedWhileLoadersAreBusyGiveTheSameBatches) {
+  // start_epoch replaces the windows while loader threads still make batches of the abandoned
+  // epoch (AddressSanitizer reports a use after free if they read the replaced ones).
+  const PluginRegistry plugins = load_plugins(plugin_search_path({}));
+  const FeatureSet features(plugins, {"position", "acceleration"}, find_layout(cohort().layout));
+  TrainingBatches churned(cohort(), cohort().indices(), features, 8, 3, 4, 8);
+  for (int64_t epoch = 0; epoch < 30; ++epoch) {
+    churned.start_epoch(epoch);
+    ASSERT_TRUE(churned.next());
+  }
+  TrainingBatches calm(cohort(), cohort().indices(), features, 8, 3, 1);
+  const int64_t n = churned.start_epoch(99);
+  ASSERT_EQ(calm.start_epoch(99), n);
+  for (int64_t b = 0; b < n; ++b) {
+    auto a = churned.next();
+    auto c = calm.next();
+    ASSERT_TRUE(a && c);
+    EXPECT_TRUE(torch::equal(a->x, c->x)) << b;
+    EXPECT_TRUE(torch::equal(a->labels, c->labels)) << b;
+  }
+}

@@ -152,6 +152,28 @@ TEST(Student, SameSeedSameWeightsOtherSeedOtherWeights) {
   EXPECT_TRUE(any_differs);
 }
 
+TEST(Student, EachStudentDrawsItsTrainingDropoutFromItsOwnStreamAndBuildingOneDrawsNoOthers) {
+  const Skeleton& skeleton = find_layout("in-motion");
+  Arch arch = small_arch("sep", "ca");
+  arch.dropout = 0.5;
+  const auto x = torch::randn({8, 1, 4, 40, skeleton.num_joints()});
+  Student alone = build_student(arch, skeleton, 1, builtin_plugins(), 21);
+  alone->train();
+  const auto expected = alone->forward(x);
+
+  torch::manual_seed(3);
+  const auto global_before = at::detail::getDefaultCPUGenerator().get_state();
+  Student a = build_student(arch, skeleton, 1, builtin_plugins(), 21);
+  Student other = build_student(arch, skeleton, 1, builtin_plugins(), 22);
+  EXPECT_TRUE(torch::equal(at::detail::getDefaultCPUGenerator().get_state(), global_before))
+      << "building a student reseeded the process";
+  a->train();
+  other->train();
+  (void)other->forward(x);   // another student's training draws in between
+  (void)torch::rand({100});  // and the process's own
+  EXPECT_TRUE(torch::equal(a->forward(x), expected));
+}
+
 TEST(Student, InitialisationAsSpecified) {
   Student s = build_student(small_arch("sep", "fa"), find_layout("in-motion-2022"), 1,
                             builtin_plugins(), 5);
