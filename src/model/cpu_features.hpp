@@ -1,6 +1,13 @@
 #pragma once
-// Whether this CPU runs the AVX2 + FMA kernels of evaluation (swish, per-frame products); they
-// are compiled for it with target attributes, so the build itself needs no -mavx2.
+// Whether the core's hand-written CPU kernels (swish, per-frame products, the fused graph layer
+// and epilogues of evaluation) run. They are compiled for AVX2 + FMA with target attributes, so
+// the build itself needs no -mavx2; every entry checks use_cpu_kernels() and LibTorch's
+// operators do the work otherwise.
+
+#include <cstdlib>
+#include <string>
+
+#include "io/error.hpp"
 
 namespace cpnas {
 
@@ -11,6 +18,21 @@ inline bool cpu_has_avx2_fma() {
 #else
   return false;
 #endif
+}
+
+/// False when the CPU lacks AVX2 and FMA, or when CPNAS_CPU_KERNELS=off asks for LibTorch's
+/// operators everywhere (to compare against them, or to rule the kernels out of a problem).
+/// Another value than on or off is an error.
+inline bool use_cpu_kernels() {
+  static const bool yes = [] {
+    const char* value = std::getenv("CPNAS_CPU_KERNELS");
+    const std::string setting = value ? value : "on";
+    if (setting != "on" && setting != "off") {
+      throw Error("CPNAS_CPU_KERNELS='" + setting + "': use on or off");
+    }
+    return setting == "on" && cpu_has_avx2_fma();
+  }();
+  return yes;
 }
 
 }  // namespace cpnas

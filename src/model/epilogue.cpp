@@ -53,9 +53,8 @@ Epilogue running_epilogue(const BatchNormImpl& bn, Activation a, torch::Tensor r
 
 bool vectorised(const torch::Tensor& x, const torch::Tensor& residual) {
   // Under autocast the convolutions feeding the kernels return bf16 whatever x is.
-  return !torch::GradMode::is_enabled() && !autocast_enabled(/*cuda=*/false) &&
-         cpu_has_avx2_fma() && channels_last_fp32(x) &&
-         (!residual.defined() || channels_last_fp32(residual));
+  return !torch::GradMode::is_enabled() && !autocast_enabled(/*cuda=*/false) && use_cpu_kernels() &&
+         channels_last_fp32(x) && (!residual.defined() || channels_last_fp32(residual));
 }
 
 EpilogueRows rows_of(const Epilogue& e) {

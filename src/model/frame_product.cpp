@@ -105,12 +105,12 @@ torch::Tensor product_per_frame(const torch::Tensor& left, const torch::Tensor& 
   RECORD_FUNCTION("cpnas::product_per_frame", std::vector<c10::IValue>());
   const int64_t batch = frames.size(0), rows = left.size(0), joints = left.size(1),
                 channels = frames.size(2);
-  if (end == nullptr && (torch::GradMode::is_enabled() || !cpu_has_avx2_fma() || !frames.is_cpu() ||
+  if (end == nullptr && (torch::GradMode::is_enabled() || !use_cpu_kernels() || !frames.is_cpu() ||
                          frames.scalar_type() != torch::kFloat ||
                          left.scalar_type() != torch::kFloat || !frames.is_contiguous())) {
     return at::bmm(left.expand({batch, rows, joints}), frames);
   }
-  TORCH_INTERNAL_ASSERT(frames.scalar_type() == torch::kFloat &&
+  TORCH_INTERNAL_ASSERT(use_cpu_kernels() && frames.scalar_type() == torch::kFloat &&
                         left.scalar_type() == torch::kFloat);
   const auto f = frames.contiguous();
   const SparseRows sparse = sparse_rows(left);

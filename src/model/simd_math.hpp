@@ -1,7 +1,7 @@
 #pragma once
 // AVX2 activations on 8 floats, shared by the evaluation kernels (swish.cpp, epilogue.cpp,
 // frame_product.cpp). Each function carries its own target attribute, so the build needs no
-// -mavx2; callers check cpu_has_avx2_fma() first.
+// -mavx2; callers check use_cpu_kernels() first.
 
 #include <algorithm>
 #include <cmath>

@@ -46,7 +46,7 @@ void swish_gradient_range(const T*, const T*, T*, int64_t, int64_t) {}
 #endif
 
 bool has_kernel(const torch::Tensor& x) {
-  return cpu_has_avx2_fma() && x.device().is_cpu() &&
+  return use_cpu_kernels() && x.device().is_cpu() &&
          (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kBFloat16) &&
          x.is_non_overlapping_and_dense();
 }
