@@ -21,7 +21,7 @@
 #include "search/scheduler.hpp"
 #include "search/search.hpp"
 #include "search/search_file.hpp"
-#include "search/worker.hpp"
+#include "search/student_runner.hpp"
 #include "train/stop.hpp"
 #include "train/trainer.hpp"
 

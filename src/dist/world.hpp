@@ -10,22 +10,15 @@
 #include <optional>
 #include <string>
 
+#include "dist/mailbox.hpp"
+
 namespace cpnas {
-
-/// Message tags between rank 0 and the workers.
-enum class Tag : int { task = 1, result = 2, abort = 3, quit = 4, notice = 5 };
-
-struct Message {
-  int source = -1;
-  Tag tag = Tag::task;
-  std::string body;
-};
 
 /// Refuses an MPI library that gives a thread level (`provided` of MPI_Init_thread) below
 /// MPI_THREAD_SERIALIZED, naming the level it gave and how to get a better one.
 void require_thread_level(int provided);
 
-class World {
+class World : public Mailbox {
  public:
   /// Initialises MPI when the process was launched as part of a job.
   World();
@@ -33,15 +26,14 @@ class World {
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
-  int rank() const { return rank_; }
-  int size() const { return size_; }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
   bool mpi() const { return mpi_; }
   /// Rank among the processes of this node (for GPU assignment).
   int local_rank() const { return local_rank_; }
 
-  void send(int dest, Tag tag, const std::string& body) const;
-  /// A waiting message from `source` (any when -1) with `tag` (any when empty), without blocking.
-  std::optional<Message> poll(int source = -1, std::optional<Tag> tag = std::nullopt) const;
+  void send(int dest, Tag tag, const std::string& body) const override;
+  std::optional<Message> poll(int source, std::optional<Tag> tag) const override;
 
   /// Rank 0's string on every rank (collective).
   std::string broadcast(const std::string& text) const;

@@ -2,14 +2,16 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "io/error.hpp"
 #include "search/worker.hpp"
 #include "train/stop.hpp"
 
 namespace cpnas {
 
-Scheduler::Scheduler(const World& world, LocalWorker& local)
-    : world_(world), local_(local), busy_(static_cast<std::size_t>(world.size()), false) {}
+Scheduler::Scheduler(const Mailbox& mailbox, LocalWorker& local)
+    : mailbox_(mailbox), local_(local), busy_(static_cast<std::size_t>(mailbox.size()), false) {}
 
 int Scheduler::in_flight() const {
   return static_cast<int>(std::count(busy_.begin(), busy_.end(), true));
@@ -26,7 +28,7 @@ int Scheduler::dispatch(const Task& task) {
   if (rank == 0) {
     local_.submit(task);
   } else {
-    world_.send(rank, Tag::task, nlohmann::json(task).dump());
+    mailbox_.send(rank, Tag::task, nlohmann::json(task).dump());
   }
   *free = true;
   return rank;
@@ -39,7 +41,7 @@ std::optional<Outcome> Scheduler::poll() {
       return outcome;
     }
   }
-  while (auto m = world_.poll()) {
+  while (auto m = mailbox_.poll(-1, std::nullopt)) {
     if (m->tag == Tag::notice) {
       request_stop();
       continue;
@@ -56,12 +58,13 @@ void Scheduler::abort() {
   aborted_ = true;
   request_stop();  // rank 0's own worker hears it through the flag
   for (int rank = 1; rank < workers(); ++rank) {
-    if (busy_[static_cast<std::size_t>(rank)]) world_.send(rank, Tag::abort, "");
+    if (busy_[static_cast<std::size_t>(rank)]) mailbox_.send(rank, Tag::abort, "");
   }
 }
 
 void Scheduler::quit(int status) {
-  for (int rank = 1; rank < workers(); ++rank) world_.send(rank, Tag::quit, std::to_string(status));
+  for (int rank = 1; rank < workers(); ++rank)
+    mailbox_.send(rank, Tag::quit, std::to_string(status));
 }
 
 }  // namespace cpnas

@@ -1,12 +1,12 @@
 #pragma once
 // Rank 0's side of the workers: hands tasks one at a time to whichever worker is free (its own
-// thread or another rank), collects outcomes, passes stops on. The only code on rank 0 that calls
-// MPI, always from the same thread.
+// thread or another rank), collects outcomes, passes stops on. The only code on rank 0 that sends
+// or receives messages (MPI in a job), always from the same thread.
 
 #include <optional>
 #include <vector>
 
-#include "dist/world.hpp"
+#include "dist/mailbox.hpp"
 #include "search/task.hpp"
 
 namespace cpnas {
@@ -15,7 +15,7 @@ class LocalWorker;
 
 class Scheduler {
  public:
-  Scheduler(const World& world, LocalWorker& local);
+  Scheduler(const Mailbox& mailbox, LocalWorker& local);
 
   int workers() const { return static_cast<int>(busy_.size()); }
   int in_flight() const;
@@ -30,7 +30,7 @@ class Scheduler {
   void quit(int status);
 
  private:
-  const World& world_;
+  const Mailbox& mailbox_;
   LocalWorker& local_;
   std::vector<bool> busy_;  ///< by rank
   bool aborted_ = false;

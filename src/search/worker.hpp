@@ -1,6 +1,7 @@
 #pragma once
-// A worker trains the students it is given. Every rank has one: rank 0 in a thread of its own
-// (LocalWorker), every other rank in its main thread (serve()).
+// A worker trains the tasks it is given. Every rank has one: rank 0 in a thread of its own
+// (LocalWorker), every other rank in its main thread (serve()). What a task's training is belongs
+// to the TaskRunner (StudentRunner in a search), so this side needs neither LibTorch nor MPI.
 
 #include <condition_variable>
 #include <functional>
@@ -8,45 +9,24 @@
 #include <optional>
 #include <thread>
 
-#include <torch/torch.h>
-
-#include "data/cohort.hpp"
-#include "data/feature_set.hpp"
-#include "dist/world.hpp"
-#include "io/job.hpp"
-#include "plugin/registry.hpp"
-#include "search/space.hpp"
+#include "dist/mailbox.hpp"
 #include "search/task.hpp"
 
 namespace cpnas {
 
-/// An argmax training validates at each of its last this many epochs (the published code's 15).
-constexpr int64_t kArgmaxValidateLast = 15;
-
-/// Trains one task of the search's job on this rank's cohort and features.
-class StudentRunner {
+/// Trains one task.
+class TaskRunner {
  public:
-  StudentRunner(const Job& job, const SearchSpace& space, const PluginRegistry& plugins,
-                const Cohort& cohort, const FeatureSet& features, int rank, torch::Device device);
-
-  /// Never throws for a student's own problems: an exception, out-of-memory or NaN is the
-  /// outcome's status. `on_batch` runs at every batch boundary (to hear a stop from rank 0).
-  Outcome run(const Task& task, const std::function<void()>& on_batch = {}) const;
-
- private:
-  const Job& job_;
-  const SearchSpace& space_;
-  const PluginRegistry& plugins_;
-  const Cohort& cohort_;
-  const FeatureSet& features_;
-  int rank_;
-  torch::Device device_;
+  virtual ~TaskRunner() = default;
+  /// Never throws for the task's own problems: they are the outcome's status. `on_batch` runs at
+  /// every batch boundary (to hear a stop from rank 0).
+  virtual Outcome run(const Task& task, const std::function<void()>& on_batch) const = 0;
 };
 
 /// Rank 0's worker: one thread that trains one task at a time.
 class LocalWorker {
  public:
-  explicit LocalWorker(const StudentRunner& runner);
+  explicit LocalWorker(const TaskRunner& runner);
   ~LocalWorker();
   LocalWorker(const LocalWorker&) = delete;
   LocalWorker& operator=(const LocalWorker&) = delete;
@@ -59,7 +39,7 @@ class LocalWorker {
  private:
   void loop();
 
-  const StudentRunner& runner_;
+  const TaskRunner& runner_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::optional<Task> task_;
@@ -70,6 +50,6 @@ class LocalWorker {
 
 /// The loop of ranks other than 0: trains what rank 0 sends until it says quit; returns the exit
 /// status rank 0 gives. A stop requested on this rank is passed on to rank 0.
-int serve(const World& world, const StudentRunner& runner);
+int serve(const Mailbox& mailbox, const TaskRunner& runner);
 
 }  // namespace cpnas
