@@ -136,6 +136,7 @@ int run_search(const std::vector<std::string>& args) {
   std::unique_ptr<Cohort> cohort;
   std::unique_ptr<FeatureSet> features;
   torch::Device device(torch::kCPU);
+  std::vector<ViewItem> view;
   const bool ready = set_up_together(world, [&] {
     add_log_file(dir.log(world.rank()));
     const Allocation allocation = Allocation::from_environment();
@@ -152,8 +153,10 @@ int run_search(const std::vector<std::string>& args) {
     device = cl.device(world.local_rank());
     spdlog::info("rank {} of {}: {}, {} threads, cohort {} ({} recordings)", world.rank(),
                  world.size(), device.str(), n, job.get("data", "cohort"), cohort->size());
+    if (world.size() > 1) view = view_of(job.get("data", "cohort"), *plugins);
   });
   if (!ready) return 1;
+  if (world.size() > 1 && !same_view_everywhere(world, view)) return 1;
 
   install_stop_handlers(signal_number(job.get("search", "preemption_signal")));
   const StudentRunner runner(job, space, *plugins, *cohort, *features, world.rank(), device);

@@ -64,6 +64,7 @@ int run_train(const std::vector<std::string>& args) {
   // Rank 0 writes the outputs and shows progress; every rank trains.
   const bool writer = world.rank() == 0;
   std::ofstream epochs;
+  std::vector<ViewItem> view;
   const bool ready = set_up_together(world, [&] {
     if (world.mpi()) {
       const Allocation allocation = Allocation::from_environment();
@@ -99,8 +100,15 @@ int run_train(const std::vector<std::string>& args) {
       if (!epochs) throw Error("cannot write '" + out + ".epochs.csv'");
       if (!resume) epochs << "epoch,lr,loss,train_accuracy,val_auc,seconds\n";
     }
+    if (world.size() > 1) {
+      view = view_of(job.get("data", "cohort"), *plugins);
+      // Each rank reads the job file itself; the same binary hashes alike on every rank.
+      view.push_back({"the resolved job (job file and options)",
+                      fmt::format("hash {:016x}", std::hash<std::string>{}(job.to_ini()))});
+    }
   });
   if (!ready) return 1;
+  if (world.size() > 1 && !same_view_everywhere(world, view)) return 1;
   if (world.size() > 1) {
     group = make_collective(world, device);
     options.group = group.get();

@@ -305,3 +305,22 @@ TEST_F(SearchMpi, ForeignOrDamagedCheckpointsAndReusedRunDirectoriesAreRefused) 
             std::string::npos)
       << r.out;
 }
+
+TEST_F(SearchMpi, RanksThatLoadDifferentPluginsAreRefusedTogetherNamingThePlugin) {
+  // Rank 1 is started with another plugin path, as a node with another CPNAS_PLUGIN_PATH would be.
+  const std::string run = fresh(dir() + "/views");
+  const std::string command = search(0, run);
+  const auto r = run_command("mpirun -n 1 " + command + " : -n 1 -x CPNAS_PLUGIN_PATH=" +
+                             CPNAS_TEST_PLUGIN_DIR + "/tp_faulty " + command + " 2>&1");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("cpnas: error: rank 1: block plugin 'test_"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("' is loaded on this rank, not on rank 0: every rank must read the same "
+                       "files"),
+            std::string::npos)
+      << r.out;
+  int cpnas_lines = 0;  // mpirun adds its own banner about the failed rank
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) cpnas_lines += line.rfind("cpnas", 0) == 0;
+  EXPECT_EQ(cpnas_lines, 1) << r.out;
+  EXPECT_FALSE(fs::exists(run + "/search.h5")) << "no search started";
+}

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/set_up.hpp"
 #include "data/layout.hpp"
 #include "io/file_hash.hpp"
 #include "io/h5.hpp"
@@ -223,4 +224,27 @@ TEST(Cli, ADeviceThatIsNotThereFailsBeforeAnyWork) {
   EXPECT_EQ(r.out, "cpnas: error: --device cuda:99: " + why + "\n");
   EXPECT_EQ(run("evaluate --model m.h5 --data d.h5 --device tpu").out,
             "cpnas: error: --device 'tpu': expected cpu, cuda, cuda:N or auto\n");
+}
+
+TEST(Cli, RanksViewsDifferInTheFirstItemNamedWithBothContents) {
+  using cpnas::cli::ViewItem;
+  const std::vector<ViewItem> rank0{{"cohort 'c.h5'", "content hash 01"},
+                                    {"block plugin 'sep'", "'a/sep.so' (content hash 02)"}};
+  const std::string text = cpnas::cli::view_text(rank0);
+  EXPECT_EQ(cpnas::cli::view_difference(text, rank0), "");
+
+  auto other = rank0;
+  other[0].content = "content hash 09";
+  EXPECT_EQ(cpnas::cli::view_difference(text, other),
+            "cohort 'c.h5' differs from rank 0's: content hash 09 here, content hash 01 on rank "
+            "0: every rank must read the same files (a node-local copy that is stale, or a "
+            "different CPNAS_PLUGIN_PATH on some nodes?)");
+  EXPECT_EQ(cpnas::cli::view_difference(text, {rank0[0]})
+                .rfind("block plugin 'sep' is loaded on rank 0, not on this rank: ", 0),
+            0u);
+  other = rank0;
+  other.push_back({"feature plugin 'x'", "'b/x.so' (content hash 03)"});
+  EXPECT_EQ(cpnas::cli::view_difference(text, other)
+                .rfind("feature plugin 'x' is loaded on this rank, not on rank 0: ", 0),
+            0u);
 }
