@@ -35,4 +35,12 @@ inline bool use_cpu_kernels() {
   return yes;
 }
 
+/// What the non-x86 builds of the kernels do if reached, which use_cpu_kernels() prevents: fail
+/// loudly rather than leave their output unwritten.
+[[noreturn]] inline void no_cpu_kernel(const char* kernel) {
+  throw Error(std::string("internal error: the AVX2 kernel ") + kernel +
+              " was called in a build for another CPU; run with CPNAS_CPU_KERNELS=off and report "
+              "it");
+}
+
 }  // namespace cpnas

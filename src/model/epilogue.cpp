@@ -34,7 +34,9 @@ __attribute__((target("avx2,fma"))) void finish_rows(float* y, int64_t channels,
 #else
 
 template <Activation>
-void finish_rows(float*, int64_t, const EpilogueRows&, int64_t, int64_t) {}
+void finish_rows(float*, int64_t, const EpilogueRows&, int64_t, int64_t) {
+  no_cpu_kernel("finish_rows");
+}
 
 #endif
 

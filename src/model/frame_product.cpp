@@ -94,7 +94,9 @@ __attribute__((target("avx2,fma"))) void frames_avx2(const SparseRows& left, int
 
 template <Activation, bool>
 void frames_avx2(const SparseRows&, int64_t, const float*, int64_t, float*, const EpilogueRows&,
-                 int64_t, int64_t) {}
+                 int64_t, int64_t) {
+  no_cpu_kernel("frames_avx2");
+}
 
 #endif
 

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "model/cpu_features.hpp"
 #include "model/parallel.hpp"
 #include "model/simd_math.hpp"
 #include "model/sparse_rows.hpp"
@@ -109,7 +110,9 @@ __attribute__((target("avx2,fma"))) void narrow_frames(const Layer& l,
 #else
 
 template <Activation>
-void narrow_frames(const Layer&, const SparseRows&, int64_t, int64_t) {}
+void narrow_frames(const Layer&, const SparseRows&, int64_t, int64_t) {
+  no_cpu_kernel("narrow_frames");
+}
 
 #endif
 

@@ -39,9 +39,13 @@ __attribute__((target("avx2,fma"))) void swish_gradient_range(const T* x, const 
 #else
 
 template <class T>
-void swish_range(const T*, T*, int64_t, int64_t) {}
+void swish_range(const T*, T*, int64_t, int64_t) {
+  no_cpu_kernel("swish_range");
+}
 template <class T>
-void swish_gradient_range(const T*, const T*, T*, int64_t, int64_t) {}
+void swish_gradient_range(const T*, const T*, T*, int64_t, int64_t) {
+  no_cpu_kernel("swish_gradient_range");
+}
 
 #endif
 
