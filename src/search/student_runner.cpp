@@ -12,7 +12,6 @@
 #include "model/student.hpp"
 #include "model/torch_error.hpp"
 #include "train/cpu_allocator.hpp"
-#include "train/stop.hpp"
 #include "train/trainer.hpp"
 
 namespace cpnas {
