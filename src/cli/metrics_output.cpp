@@ -37,19 +37,30 @@ nlohmann::json to_json(const BinaryMetrics& m) {
           {"accuracy_ci", pair(m.accuracy_ci)}};
 }
 
+// A percentage with its interval, or "n/a (<why>)" where the metric is undefined (NaN).
+std::string percent(double v, const std::string& why, std::pair<double, double> ci = {NAN, NAN}) {
+  if (std::isnan(v)) return "n/a (" + why + ")";
+  if (std::isnan(ci.first)) return fmt::format("{:.1f} %", 100 * v);
+  return fmt::format("{:.1f} % ({:.1f}-{:.1f})", 100 * v, 100 * ci.first, 100 * ci.second);
+}
+
+std::string fixed3(double v, const std::string& why) {
+  return std::isnan(v) ? "n/a (" + why + ")" : fmt::format("{:.3f}", v);
+}
+
 void print_table(const char* level, const BinaryMetrics& m) {
-  auto pct = [](double v) { return 100 * v; };
+  const std::string one_class = "needs CP and non-CP cases";
   std::cout << fmt::format(
-      "{} (threshold {:.3f}): AUC {:.3f}\n"
-      "  sensitivity {:.1f} % ({:.1f}-{:.1f}), specificity {:.1f} % ({:.1f}-{:.1f}), "
-      "accuracy {:.1f} % ({:.1f}-{:.1f})\n"
-      "  PPV {:.1f} %, NPV {:.1f} %, F1 {:.3f}, balanced accuracy {:.1f} %\n"
+      "{} (threshold {:.3f}): AUC {}\n"
+      "  sensitivity {}, specificity {}, accuracy {}\n"
+      "  PPV {}, NPV {}, F1 {}, balanced accuracy {}\n"
       "  TP {}, FP {}, TN {}, FN {}\n",
-      level, m.threshold, m.auc, pct(m.sensitivity), pct(m.sensitivity_ci.first),
-      pct(m.sensitivity_ci.second), pct(m.specificity), pct(m.specificity_ci.first),
-      pct(m.specificity_ci.second), pct(m.accuracy), pct(m.accuracy_ci.first),
-      pct(m.accuracy_ci.second), pct(m.ppv), pct(m.npv), m.f1, pct(m.balanced_accuracy), m.tp, m.fp,
-      m.tn, m.fn);
+      level, m.threshold, fixed3(m.auc, one_class),
+      percent(m.sensitivity, "no CP cases", m.sensitivity_ci),
+      percent(m.specificity, "no non-CP cases", m.specificity_ci),
+      percent(m.accuracy, "no cases", m.accuracy_ci), percent(m.ppv, "nothing predicted CP"),
+      percent(m.npv, "nothing predicted non-CP"), fixed3(m.f1, "no CP cases, none predicted"),
+      percent(m.balanced_accuracy, one_class), m.tp, m.fp, m.tn, m.fn);
 }
 
 }  // namespace

@@ -173,6 +173,21 @@ TEST(Cli, MetricsJsonHasBothLevelsAndEveryKey) {
   EXPECT_EQ(bad.out, "cpnas: error: scores '" + path + ":1': label '2' must be 0 or 1\n");
 }
 
+TEST(Cli, UndefinedMetricsReadNotApplicableWithTheReasonAndNullInJson) {
+  const std::string path = testing::TempDir() + "low_scores.csv";
+  std::ofstream(path) << "recording,label,score\na,1,0.3\nb,0,0.2\nc,0,0.1\n";
+  const Result text = run("metrics --threshold 0.5 --scores " + path, "2>/dev/null");
+  ASSERT_EQ(text.status, 0) << text.out;
+  EXPECT_NE(text.out.find("PPV n/a (nothing predicted CP), NPV 66.7 %"), std::string::npos)
+      << text.out;
+  EXPECT_EQ(text.out.find("nan"), std::string::npos) << text.out;
+  const Result json = run("metrics --json --threshold 0.5 --scores " + path, "2>/dev/null");
+  ASSERT_EQ(json.status, 0) << json.out;
+  const auto m = nlohmann::json::parse(json.out);
+  EXPECT_TRUE(m["subject"]["ppv"].is_null());
+  EXPECT_DOUBLE_EQ(m["subject"]["npv"].get<double>(), 2.0 / 3);
+}
+
 TEST(Cli, PredictScoresAPoseCsvAsDecisionSupport) {
   const cpnas::PluginRegistry plugins = cpnas::load_plugins(cpnas::plugin_search_path({}));
   const cpnas::Job job = cpnas::Job::load(
