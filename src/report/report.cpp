@@ -90,7 +90,7 @@ std::string progress_section(const SearchState& s, const Job& job) {
 
 std::string auc_section(const SearchState& s) {
   const double n = std::max<double>(1, static_cast<double>(s.students.size()) - 1);
-  SvgChart chart(720, 300, {0, n, "student id", 5}, {0, 1, "validation subject AUC", 5});
+  SvgChart chart(720, 300, {0, n, "student id", 5, true}, {0, 1, "validation subject AUC", 5});
   int64_t iteration = -1;
   double best = -1;
   std::vector<std::pair<double, double>> best_line;
@@ -151,8 +151,7 @@ std::string policy_section(const SearchState& s, const SearchSpace& space) {
   std::string html = "<section id=\"policy\"><h2>Policy</h2><div class=\"policy\">";
   for (std::size_t k = 0; k < space.keys.size(); ++k) {
     const auto& key = space.keys[k];
-    SvgChart chart(360, 200, {0, updates, "update", std::min(5, static_cast<int>(updates))},
-                   {0, 1, "probability", 4});
+    SvgChart chart(360, 200, {0, updates, "update", 5, true}, {0, 1, "probability", 4});
     const auto& last = s.policy.back().at(k);
     const auto label_at = spread_labels(last);
     for (std::size_t j = 0; j < key.choices.size(); ++j) {
@@ -205,18 +204,16 @@ std::string top_section(const SearchState& s, const SearchSpace& space) {
          "sensitivity, specificity and accuracy at threshold 0.5.</p></section>";
 }
 
-std::string argmax_section(const std::string& run_dir, const SearchState& s,
-                           const SearchSpace& space) {
+std::string argmax_section(const SearchState& s, const SearchSpace& space) {
   std::string html =
       std::string(
           "<section id=\"argmax\"><h2>Argmax students (long training)</h2>"
           "<div class=\"scroll\"><table><tr><th>update</th><th>status</th><th>epochs</th>") +
-      kRecordHeader + "<th class=\"l\">model file</th></tr>";
+      kRecordHeader + "<th class=\"l\">model file (in the run directory)</th></tr>";
   const StudentRecord* best = best_argmax(s);
   for (const auto& r : s.argmax) {
-    const std::string model = r.status == StudentStatus::ok
-                                  ? run_dir + "/argmax/update-" + std::to_string(r.id) + ".h5"
-                                  : "";
+    const std::string model =
+        r.status == StudentStatus::ok ? "argmax/update-" + std::to_string(r.id) + ".h5" : "";
     html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td>", r.id,
                         escape_html(status_name(r.status)) + (&r == best ? " <b>(best)</b>" : ""),
                         r.epochs) +
@@ -277,7 +274,7 @@ std::string search_report_html(const std::string& run_dir, const SearchState& st
           ". Decision support for research: the models "
           "here are candidates, not diagnostic devices.</p>";
   html += progress_section(state, job) + auc_section(state) + policy_section(state, space) +
-          top_section(state, space) + argmax_section(run_dir, state, space);
+          top_section(state, space) + argmax_section(state, space);
   if (evaluation) html += evaluation_section(*evaluation);
   return html + "</body></html>\n";
 }

@@ -1,5 +1,8 @@
 #include "report/svg.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 namespace cpnas {
@@ -80,17 +83,36 @@ void SvgChart::rule(double px, const std::string& label) {
       x(px), top_, height_ - bottom_, x(px) + 3, top_ + 10, escape_html(label));
 }
 
+std::vector<double> tick_values(const SvgAxis& axis) {
+  std::vector<double> values;
+  if (!axis.integer) {
+    for (int i = 0; i <= axis.ticks; ++i) {
+      values.push_back(axis.min + (axis.max - axis.min) * i / axis.ticks);
+    }
+    return values;
+  }
+  const double raw = std::max(1.0, (axis.max - axis.min) / std::max(1, axis.ticks));
+  double step = std::pow(10.0, std::floor(std::log10(raw)));
+  for (const double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (m * step >= raw) {
+      step *= m;
+      break;
+    }
+  }
+  for (double v = std::ceil(axis.min / step) * step; v <= axis.max + 1e-9; v += step)
+    values.push_back(v);
+  return values;
+}
+
 std::string SvgChart::str(const std::string& title) const {
   std::string axes = fmt::format("<path class=\"axis\" d=\"M{0:.1f},{1:.1f}V{2:.1f}H{3:.1f}\"/>",
                                  left_, top_, height_ - bottom_, width_ - right_);
-  for (int i = 0; i <= x_.ticks; ++i) {
-    const double v = x_.min + (x_.max - x_.min) * i / x_.ticks;
+  for (const double v : tick_values(x_)) {
     axes += fmt::format(
         "<text class=\"tick\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{:g}</text>", x(v),
         height_ - bottom_ + 16, v);
   }
-  for (int i = 0; i <= y_.ticks; ++i) {
-    const double v = y_.min + (y_.max - y_.min) * i / y_.ticks;
+  for (const double v : tick_values(y_)) {
     axes += fmt::format(
         "<line class=\"grid\" x1=\"{0:.1f}\" x2=\"{1:.1f}\" y1=\"{2:.1f}\" y2=\"{2:.1f}\"/>"
         "<text class=\"tick\" x=\"{3:.1f}\" y=\"{4:.1f}\" text-anchor=\"end\">{5:g}</text>",

@@ -14,8 +14,13 @@ std::string escape_html(const std::string& text);
 struct SvgAxis {
   double min = 0, max = 1;
   std::string label;
-  int ticks = 5;
+  int ticks = 5;         ///< about this many intervals
+  bool integer = false;  ///< ticks only at whole numbers (ids, counts), 1, 2 or 5 times 10^k apart
 };
+
+/// Where an axis has its ticks: `ticks` + 1 evenly spaced values from min to max, or for an
+/// integer axis whole numbers a round step apart (1, 2, 5, 10, 20, ...) within [min, max].
+std::vector<double> tick_values(const SvgAxis& axis);
 
 class SvgChart {
  public:

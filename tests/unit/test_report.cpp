@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "report/report.hpp"
+#include "report/svg.hpp"
 #include "sample_search.hpp"
 
 namespace {
@@ -42,7 +43,8 @@ TEST(Report, ShowsEverySectionStudentAndKey) {
   const auto top = html.substr(html.find("id=\"top\""));
   EXPECT_LT(top.find("<tr><td>11</td>"), top.find("<tr><td>10</td>"));
   EXPECT_EQ(count(top.substr(0, top.find("</table>")), "<tr><td>"), 10);
-  EXPECT_NE(html.find("runs/s1/argmax/update-2.h5"), std::string::npos);
+  // Model files relative to the run directory, so the table fits the page.
+  EXPECT_NE(html.find("<td class=\"l\">argmax/update-2.h5</td>"), std::string::npos);
   // Self-contained: no script, nothing fetched.
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos);
@@ -62,4 +64,25 @@ TEST(Report, EvaluationSectionHasRocOperatingPointAndIntervals) {
   EXPECT_NE(section.find("<td>TP 2</td><td>FP 1</td>"), std::string::npos);
   EXPECT_NE(section.find("<td>FN 1</td><td>TN 2</td>"), std::string::npos);
   EXPECT_NE(section.find("66.7 % (9.4–99.2)"), std::string::npos) << section;
+}
+
+TEST(Report, IdAndUpdateAxesHaveWholeNumberTicks) {
+  using cpnas::tick_values;
+  EXPECT_EQ(tick_values({0, 17, "student id", 5, true}), (std::vector<double>{0, 5, 10, 15}));
+  EXPECT_EQ(tick_values({0, 3, "update", 5, true}), (std::vector<double>{0, 1, 2, 3}));
+  EXPECT_EQ(tick_values({0, 1489, "student id", 5, true}), (std::vector<double>{0, 500, 1000}));
+  EXPECT_EQ(tick_values({0, 1, "AUC", 4}), (std::vector<double>{0, 0.25, 0.5, 0.75, 1}));
+  // The page's student-id axis: no fractional tick (the old one read 3.4, 6.8, ...).
+  const std::string html = cpnas::search_report_html("runs/s1", sample_state(),
+                                                     cpnas::SearchSpace::from_job(sample_job()),
+                                                     sample_job(), std::nullopt);
+  const auto label = html.find(">student id<");
+  const auto svg = html.rfind("<svg", label);
+  ASSERT_NE(label, std::string::npos);
+  const auto auc = html.substr(svg, label - svg);
+  for (size_t at = auc.find("text-anchor=\"middle\">"); at != std::string::npos;
+       at = auc.find("text-anchor=\"middle\">", at + 1)) {
+    const auto value = auc.substr(at + 21, auc.find('<', at) - at - 21);
+    EXPECT_EQ(value.find('.'), std::string::npos) << value;
+  }
 }
