@@ -129,7 +129,7 @@ int run_search(const std::vector<std::string>& args) {
   start.job = world.broadcast(start.job);
   start.run_dir = world.broadcast(start.run_dir);
   const RunDir dir{start.run_dir};
-  const Job job = Job::parse(start.job, dir.job());
+  Job job = Job::parse(start.job, dir.job());
   const SearchSpace space = SearchSpace::from_job(job);
 
   std::unique_ptr<PluginRegistry> plugins;
@@ -148,6 +148,7 @@ int run_search(const std::vector<std::string>& args) {
     check_job_plugins(job, *plugins);
     cohort = std::make_unique<Cohort>(read_cohort(job.get("data", "cohort")));
     check_training_splits(*cohort, "cohort '" + job.get("data", "cohort") + "'");
+    take_cohort_layout(job, *cohort, job.get("data", "cohort"));
     features = std::make_unique<FeatureSet>(*plugins, job.get_list("data", "features"),
                                             find_layout(cohort->layout));
     device = cl.device(world.local_rank());

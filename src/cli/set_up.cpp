@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "io/error.hpp"
@@ -72,6 +73,15 @@ bool same_view_everywhere(const World& world, const std::vector<ViewItem>& mine)
     if (const std::string difference = view_difference(rank0, mine); !difference.empty())
       throw Error(difference);
   });
+}
+
+void take_cohort_layout(Job& job, const Cohort& cohort, const std::string& cohort_file) {
+  const std::string& wanted = job.get("data", "layout");
+  if (cohort.layout == wanted) return;
+  spdlog::warn(
+      "cohort '{}' has layout {}, the job's [data] layout is {} ({}): using {}, the cohort's",
+      cohort_file, cohort.layout, wanted, job.origin("data", "layout"), cohort.layout);
+  job.set("data", "layout", cohort.layout, "cohort '" + cohort_file + "'");
 }
 
 }  // namespace cpnas::cli

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "data/cohort.hpp"
 #include "dist/world.hpp"
+#include "io/job.hpp"
 #include "plugin/registry.hpp"
 
 namespace cpnas::cli {
@@ -36,5 +38,9 @@ std::string view_text(const std::vector<ViewItem>& view);
 /// cohort, or other plugins, would train on other inputs without a word. Returns as
 /// set_up_together does.
 bool same_view_everywhere(const World& world, const std::vector<ViewItem>& mine);
+
+/// The data decides the layout: a job whose [data] layout (given or by default) differs from the
+/// cohort's takes the cohort's, and the log says so with both and where the job's came from.
+void take_cohort_layout(Job& job, const Cohort& cohort, const std::string& cohort_file);
 
 }  // namespace cpnas::cli

@@ -80,8 +80,7 @@ int run_train(const std::vector<std::string>& args) {
     refuse_same_file(out, "--out", job.get("data", "cohort"), "cohort");
     cohort = std::make_unique<Cohort>(read_cohort(job.get("data", "cohort")));
     check_training_splits(*cohort, "cohort '" + job.get("data", "cohort") + "'");
-    if (cohort->layout != job.get("data", "layout"))
-      job.set("data", "layout", cohort->layout, "cohort");
+    take_cohort_layout(job, *cohort, job.get("data", "cohort"));
     plugins = std::make_unique<PluginRegistry>(cl.plugins());
     check_job_plugins(job, *plugins);
     features = std::make_unique<FeatureSet>(*plugins, job.get_list("data", "features"),
