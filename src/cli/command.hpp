@@ -15,6 +15,7 @@ struct Command {
 /// Every command, in the order `cpnas --help` lists them.
 const std::vector<Command>& commands();
 
+int run_cohort(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_features(const std::vector<std::string>& args);
 int run_synth(const std::vector<std::string>& args);

@@ -5,7 +5,8 @@ namespace cpnas::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all{
       {"synth", "write a synthetic cohort of infant recordings", run_synth},
-      {"import", "write a cohort from pose-estimator CSV or OpenPose JSON files", run_import},
+      {"import", "write a cohort from pose-estimator output or AutoCP arrays", run_import},
+      {"cohort", "what a cohort file holds: splits, labels, lengths, missing joints", run_cohort},
       {"features", "feature tensors of a cohort split's evaluation windows", run_features},
       {"search", "search architectures with a controller over MPI ranks", run_search},
       {"train", "train a job's network on a cohort and write a model file", run_train},

@@ -10,8 +10,10 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
+#include "data/cohort.hpp"
 #include "data/layout.hpp"
 #include "data/pose_import.hpp"
+#include "data/preprocess.hpp"
 #include "data/windows.hpp"
 #include "io/error.hpp"
 #include "model/model_file.hpp"
@@ -25,11 +27,11 @@ constexpr const char* kDisclaimer =
     "recorded movements resemble those of infants who developed cerebral palsy in the training "
     "data.";
 
-// A cohort file as it is, or one recording read from a pose-estimator CSV or OpenPose folder.
+// A cohort file as it is, or one recording read from a pose-estimator's output.
 Cohort input_cohort(const std::string& input, const Skeleton& layout, double fps,
-                    double min_confidence) {
+                    const PoseReadOptions& read) {
   if (std::filesystem::path(input).extension() == ".h5") return read_cohort(input);
-  const RawRecording raw = read_pose(input, layout, min_confidence);
+  const RawRecording raw = read_pose(input, layout, read);
   Cohort c;
   c.layout = layout.name;
   c.fps = kCohortFps;
@@ -50,26 +52,33 @@ Cohort input_cohort(const std::string& input, const Skeleton& layout, double fps
 
 int run_predict(const std::vector<std::string>& args) {
   CommandLine cl("predict --model MODEL --input FILE [options]",
-                 "Scores recordings with a model file: a cohort file (.h5), a pose-estimator CSV\n"
-                 "or a folder of OpenPose JSON files (give its --fps). For each recording: the\n"
+                 "Scores recordings with a model file: a cohort file (.h5), or one recording as\n"
+                 "`cpnas import` reads it (a wide or DeepLabCut CSV, MMPose or AlphaPose JSON, a\n"
+                 "folder of OpenPose JSON files; give its --fps). For each recording: the\n"
                  "risk score (median of its window scores), the window scores and the decision\n"
                  "at the model's threshold. Decision support for a clinician, not a diagnosis.",
                  false);
   std::string model, input;
-  double fps = 30, min_confidence = 0.3;
+  double fps = 30;
+  PoseReadOptions read;
+  std::string joint_map;
   cl.options().add_options()("model", po::value(&model)->required(), "model file")(
-      "input", po::value(&input)->required(), "cohort .h5, CSV file or OpenPose JSON folder")(
-      "fps", po::value(&fps)->default_value(fps), "frame rate of a CSV or OpenPose input")(
-      "min-confidence", real_value(&min_confidence), "keypoints below this confidence are missing");
+      "input", po::value(&input)->required(),
+      "cohort .h5, pose CSV or JSON file, or OpenPose JSON folder")(
+      "fps", po::value(&fps)->default_value(fps), "frame rate of a pose-estimator input")(
+      "joint-map", po::value(&joint_map), "CSV bodypart,joint for a DeepLabCut input")(
+      "min-confidence", real_value(&read.min_confidence),
+      "keypoints below this confidence are missing");
   cl.add_device_option();
   if (!cl.parse(args)) return 0;
   require_in_range("fps", fps, 1, kMaxFps);
-  require_in_range("min-confidence", min_confidence, 0, 1);
+  require_in_range("min-confidence", read.min_confidence, 0, 1);
   const PluginRegistry plugins = cl.plugins();
   LoadedModel m = load_model(model, plugins);
   m.student->to(cl.device());
   const Skeleton& layout = find_layout(m.job.get("data", "layout"));
-  const Cohort cohort = input_cohort(input, layout, fps, min_confidence);
+  if (!joint_map.empty()) read.joint_map = read_joint_map(joint_map, layout);
+  const Cohort cohort = input_cohort(input, layout, fps, read);
   if (cohort.layout != layout.name) {
     throw Error("'" + input + "': layout " + cohort.layout + ", the model expects " + layout.name);
   }

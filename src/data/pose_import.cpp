@@ -9,6 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/coco17_json_import.hpp"
+#include "data/csv.hpp"
+#include "data/preprocess.hpp"
 #include "io/error.hpp"
 
 namespace cpnas {
@@ -17,27 +20,6 @@ namespace {
 
 // BODY_25 index of each coco-18 joint (BODY_25 adds MidHip at 8 and feet at 19-24).
 constexpr int kBody25ToCoco[18] = {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream in(line);
-  std::string cell;
-  while (std::getline(in, cell, ',')) {
-    cell.erase(0, cell.find_first_not_of(" \t\r"));
-    cell.erase(cell.find_last_not_of(" \t\r") + 1);
-    cells.push_back(cell);
-  }
-  if (!line.empty() && line.back() == ',') cells.emplace_back();
-  return cells;
-}
-
-float parse_cell(const std::string& cell, const std::string& where) {
-  if (cell.empty() || cell == "nan" || cell == "NaN" || cell == "NA") return NAN;
-  char* end = nullptr;
-  const float value = std::strtof(cell.c_str(), &end);
-  if (end != cell.c_str() + cell.size()) throw Error(where + ": '" + cell + "' is not a number");
-  return value;
-}
 
 std::string joint_list(const Skeleton& layout) {
   std::string s;
@@ -86,7 +68,7 @@ RawRecording read_pose_csv(const std::string& path, const Skeleton& layout, doub
   int number = 1;
   while (std::getline(in, line)) {
     ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (blank_line(line)) continue;
     const std::string where = "'" + path + ":" + std::to_string(number) + "'";
     const auto cells = split_csv_line(line);
     if (cells.size() != header.size()) {
@@ -181,65 +163,17 @@ RawRecording read_openpose_folder(const std::string& path, const Skeleton& layou
   return r;
 }
 
-RawRecording read_pose(const std::string& path, const Skeleton& layout, double min_confidence) {
+RawRecording read_pose(const std::string& path, const Skeleton& layout,
+                       const PoseReadOptions& options) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) return read_openpose_folder(path, layout, min_confidence);
-  return read_pose_csv(path, layout, min_confidence);
-}
-
-Cohort import_manifest(const std::string& manifest, const Skeleton& layout,
-                       const ImportOptions& options) {
-  std::ifstream in(manifest);
-  if (!in) throw Error("manifest '" + manifest + "': cannot open");
-  std::string line;
-  std::getline(in, line);
-  const auto header = split_csv_line(line);
-  std::map<std::string, size_t> col;
-  for (size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
-  for (const char* name : {"id", "label", "split", "path", "fps"}) {
-    if (!col.count(name)) {
-      throw Error("manifest '" + manifest + ":1': missing column '" + name +
-                  "' (expected id,label,split,path,fps)");
-    }
+  if (fs::is_directory(path, ec)) return read_openpose_folder(path, layout, options.min_confidence);
+  if (fs::path(path).extension() == ".json") {
+    return read_coco17_json(path, layout, options.min_confidence);
   }
-  const fs::path base = fs::path(manifest).parent_path();
-  Cohort cohort;
-  cohort.layout = layout.name;
-  cohort.fps = kCohortFps;
-  cohort.joints = layout.num_joints();
-  std::vector<std::vector<float>> recordings;
-  int number = 1;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = "manifest '" + manifest + ":" + std::to_string(number) + "'";
-    const auto cells = split_csv_line(line);
-    if (cells.size() != header.size()) throw Error(where + ": wrong number of cells");
-    const std::string& label = cells[col["label"]];
-    if (label != "1" && label != "0" && label != "-1") {
-      throw Error(where + ": label '" + label + "' (expected 1, 0 or -1)");
-    }
-    const float fps = parse_cell(cells[col["fps"]], where);
-    if (!(fps >= 1 && fps <= kMaxFps)) {
-      throw Error(where + ": fps '" + cells[col["fps"]] + "' is not in [1, " +
-                  std::to_string(static_cast<int>(kMaxFps)) + "]");
-    }
-    fs::path path = cells[col["path"]];
-    if (path.is_relative()) path = base / path;
-    RawRecording raw = read_pose(path.string(), layout, options.min_confidence);
-    try {
-      recordings.push_back(preprocess(raw.xy, raw.frames, fps, layout, options.preprocess));
-    } catch (const Error& e) {
-      throw Error("'" + path.string() + "': " + e.what());
-    }
-    cohort.ids.push_back(cells[col["id"]]);
-    cohort.labels.push_back(static_cast<int8_t>(std::stoi(label)));
-    cohort.splits.push_back(cells[col["split"]]);
+  if (is_deeplabcut_csv(path)) {
+    return read_deeplabcut_csv(path, layout, options.joint_map, options.min_confidence);
   }
-  if (recordings.empty()) throw Error("manifest '" + manifest + "': lists no recordings");
-  pack_recordings(cohort, recordings);
-  validate_cohort(cohort, manifest);
-  return cohort;
+  return read_pose_csv(path, layout, options.min_confidence);
 }
 
 }  // namespace cpnas

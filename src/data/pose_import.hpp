@@ -1,22 +1,14 @@
 #pragma once
-// Reading what pose estimators write: wide CSV files and folders of OpenPose JSON files, and the
-// cohort manifest that lists recordings.
+// Reading what pose estimators write: wide CSV files, folders of OpenPose JSON files, and (by
+// their own readers) DeepLabCut CSV and MMPose / AlphaPose JSON.
 
-#include <cstdint>
 #include <string>
-#include <vector>
 
 #include "cpnas/skeleton.hpp"
-#include "data/cohort.hpp"
-#include "data/preprocess.hpp"
+#include "data/deeplabcut_import.hpp"
+#include "data/raw_recording.hpp"
 
 namespace cpnas {
-
-/// Joint positions as the estimator gave them: [frames, V, 2], NaN where missing.
-struct RawRecording {
-  int64_t frames = 0;
-  std::vector<float> xy;
-};
 
 /// A wide CSV: `frame,<Joint>_x,<Joint>_y[,<Joint>_c],...` with the layout's joint names, frame
 /// numbers increasing (skipped numbers are missing frames); empty or "nan" cells and confidences
@@ -28,17 +20,15 @@ RawRecording read_pose_csv(const std::string& path, const Skeleton& layout, doub
 RawRecording read_openpose_folder(const std::string& path, const Skeleton& layout,
                                   double min_confidence);
 
-/// A CSV file or an OpenPose folder, whichever `path` is.
-RawRecording read_pose(const std::string& path, const Skeleton& layout, double min_confidence);
-
-struct ImportOptions {
-  double min_confidence = 0.3;
-  PreprocessOptions preprocess;
+/// How pose files are read.
+struct PoseReadOptions {
+  double min_confidence = 0.3;  ///< keypoints below this confidence are missing
+  JointMap joint_map;           ///< for DeepLabCut files (read_joint_map)
 };
 
-/// Reads a manifest CSV (`id,label,split,path,fps`; paths relative to the manifest), every
-/// recording it names, preprocesses them, and returns the cohort.
-Cohort import_manifest(const std::string& manifest, const Skeleton& layout,
-                       const ImportOptions& options);
+/// Whatever `path` is: a folder of OpenPose JSON files, an MMPose or AlphaPose `.json` file, a
+/// DeepLabCut CSV (first cell `scorer`) or a wide CSV.
+RawRecording read_pose(const std::string& path, const Skeleton& layout,
+                       const PoseReadOptions& options);
 
 }  // namespace cpnas

@@ -9,6 +9,7 @@
 
 #include "data/layout.hpp"
 #include "data/preprocess.hpp"
+#include "data/split.hpp"
 #include "io/error.hpp"
 
 namespace cpnas {
@@ -277,20 +278,8 @@ Cohort synthesize_cohort(const SynthOptions& o) {
   std::vector<bool> is_cp(o.infants, false);
   std::fill(is_cp.begin(), is_cp.begin() + cp_count, true);
   std::shuffle(is_cp.begin(), is_cp.end(), split_rng);
-  std::vector<std::string> splits(o.infants);
-  for (bool cls : {false, true}) {
-    std::vector<int64_t> members;
-    for (int64_t i = 0; i < o.infants; ++i) {
-      if (is_cp[i] == cls) members.push_back(i);
-    }
-    std::shuffle(members.begin(), members.end(), split_rng);
-    const auto n = static_cast<int64_t>(members.size());
-    const int64_t test = std::llround(n * o.test_fraction);
-    const int64_t val = std::llround((n - test) * o.val_fraction);
-    for (int64_t k = 0; k < n; ++k) {
-      splits[members[k]] = k < test ? "test" : k < test + val ? "val" : "train";
-    }
-  }
+  const std::vector<int8_t> labels(is_cp.begin(), is_cp.end());
+  const auto splits = stratified_splits(labels, {o.test_fraction, o.val_fraction}, split_rng);
 
   Cohort cohort;
   cohort.layout = layout.name;

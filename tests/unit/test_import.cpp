@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/layout.hpp"
+#include "data/manifest.hpp"
 #include "data/pose_import.hpp"
 #include "data/synth.hpp"
 #include "error_of.hpp"
@@ -138,7 +139,8 @@ TEST(ImportManifest, BuildsACohortAndRefusesAnAllMissingRecording) {
   write_csv(d + "/b.csv", 40);
   std::ofstream(d + "/cohort.csv") << "id,label,split,path,fps\nA,1,train,a.csv,30\nB,0,test,b.csv,"
                                       "25\n";
-  const Cohort c = import_manifest(d + "/cohort.csv", find_layout("in-motion"), ImportOptions{});
+  const Cohort c = import_entries(read_manifest(d + "/cohort.csv"), find_layout("in-motion"),
+                                  ImportOptions{}, "m");
   EXPECT_EQ(c.ids, (std::vector<std::string>{"A", "B"}));
   EXPECT_EQ(c.labels, (std::vector<int8_t>{1, 0}));
   EXPECT_EQ(c.lengths, (std::vector<int32_t>{80, 47}));  // 40 frames at 25 Hz -> 47 at 30 Hz
@@ -150,7 +152,8 @@ TEST(ImportManifest, BuildsACohortAndRefusesAnAllMissingRecording) {
   }
   std::ofstream(d + "/cohort2.csv") << "id,label,split,path,fps\nE,0,train,empty.csv,30\n";
   EXPECT_EQ(error_of([&] {
-              import_manifest(d + "/cohort2.csv", find_layout("in-motion"), ImportOptions{});
+              import_entries(read_manifest(d + "/cohort2.csv"), find_layout("in-motion"),
+                             ImportOptions{}, "m");
             }),
             "'" + d + "/empty.csv': all joints missing in every frame");
 }
