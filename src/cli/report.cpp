@@ -19,8 +19,9 @@ int run_report(const std::vector<std::string>& args) {
                  "Writes one self-contained HTML page (inline SVG, no network) of a search from\n"
                  "what its run directory holds so far: progress, the validation AUC of every\n"
                  "student, the policy of every searched key, the top students and the argmax\n"
-                 "students. With --model and --data it adds that model's ROC curve, operating\n"
-                 "point and confusion matrix with exact intervals on the split.",
+                 "students, and the cohort's splits, lengths and missing joints. With --model\n"
+                 "and --data it adds that model's ROC curve, operating point and confusion\n"
+                 "matrix with exact intervals on the split.",
                  false);
   std::string run_dir, out, model, data, split = "test";
   cl.options().add_options()("run-dir", po::value(&run_dir)->required(), "run directory")(
@@ -43,11 +44,19 @@ int run_report(const std::vector<std::string>& args) {
                                         parse_threshold("model", m.record.threshold));
     evaluation = ReportEvaluation{model, data, split, e.metrics};
   }
+  // The search's cohort as the job names it; a report of a run directory copied elsewhere goes on
+  // without its data section.
+  std::optional<CohortInfo> cohort;
+  try {
+    cohort = cohort_info(read_cohort(job.get("data", "cohort")));
+  } catch (const Error& e) {
+    spdlog::warn("the report has no data section: {}", e.what());
+  }
   if (out.empty()) out = run_dir + "/report.html";
   refuse_same_file(out, "--out", data, "--data");
   refuse_same_file(out, "--out", model, "--model");
   write_text_atomically(out, [&](std::ostream& file) {
-    file << search_report_html(run_dir, state, space, job, evaluation);
+    file << search_report_html(run_dir, state, space, job, evaluation, cohort);
   });
   spdlog::info("{}: {} students, {} updates", out, state.students.size(), state.policy.size() - 1);
   return 0;

@@ -260,9 +260,35 @@ std::string evaluation_section(const ReportEvaluation& e) {
 
 }  // namespace
 
+std::string data_section(const CohortInfo& d) {
+  std::string html = fmt::format(
+      "<section id=\"data\"><h2>Data</h2><p>{} recordings, layout {}, {:g} fps, median length "
+      "{:.1f} s (min {:.1f}, max {:.1f}).</p><table><tr><th>split</th><th>CP</th><th>no CP</th>"
+      "<th>unknown</th></tr>",
+      d.recordings, escape_html(d.layout), d.fps, d.median_seconds, d.min_seconds, d.max_seconds);
+  for (const char* split : {"train", "val", "test"}) {
+    if (!d.counts.count(split)) continue;
+    const auto& c = d.counts.at(split);
+    const auto n = [&](int label) { return c.count(label) ? c.at(label) : 0; };
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", split, n(1), n(0),
+                        n(-1));
+  }
+  auto missing = d.missing;
+  std::stable_sort(missing.begin(), missing.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string most;
+  for (size_t j = 0; j < std::min<size_t>(5, missing.size()); ++j) {
+    most += fmt::format("{}{} {:.1f} %", most.empty() ? "" : ", ", escape_html(missing[j].first),
+                        100 * missing[j].second);
+  }
+  return html + "</table><p class=\"note\">Joints missing most often (share of frames): " + most +
+         ". <code>cpnas cohort info</code> lists every joint.</p></section>";
+}
+
 std::string search_report_html(const std::string& run_dir, const SearchState& state,
                                const SearchSpace& space, const Job& job,
-                               const std::optional<ReportEvaluation>& evaluation) {
+                               const std::optional<ReportEvaluation>& evaluation,
+                               const std::optional<CohortInfo>& data) {
   std::string html =
       "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
@@ -273,8 +299,8 @@ std::string search_report_html(const std::string& run_dir, const SearchState& st
           escape_html(job.get("data", "cohort")) +
           ". Decision support for research: the models "
           "here are candidates, not diagnostic devices.</p>";
-  html += progress_section(state, job) + auc_section(state) + policy_section(state, space) +
-          top_section(state, space) + argmax_section(state, space);
+  html += progress_section(state, job) + (data ? data_section(*data) : "") + auc_section(state) +
+          policy_section(state, space) + top_section(state, space) + argmax_section(state, space);
   if (evaluation) html += evaluation_section(*evaluation);
   return html + "</body></html>\n";
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "data/cohort_info.hpp"
 #include "io/job.hpp"
 #include "search/history.hpp"
 #include "search/space.hpp"
@@ -19,10 +20,12 @@ struct ReportEvaluation {
   ClinicalMetrics metrics;
 };
 
-/// The page: progress, validation AUC per student, the policy per key, the top students, the
-/// argmax students, and the evaluation when given.
+/// The page: progress, the data (when the job's cohort could be read), validation AUC per
+/// student, the policy per key, the top students, the argmax students, and the evaluation when
+/// given.
 std::string search_report_html(const std::string& run_dir, const SearchState& state,
                                const SearchSpace& space, const Job& job,
-                               const std::optional<ReportEvaluation>& evaluation);
+                               const std::optional<ReportEvaluation>& evaluation,
+                               const std::optional<CohortInfo>& data = std::nullopt);
 
 }  // namespace cpnas

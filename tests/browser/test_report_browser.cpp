@@ -50,15 +50,15 @@ TEST(ReportBrowser, LoadsWithoutConsoleErrorsAndEverySectionShowsContent) {
   const cpnas::Job job = sample_job();
   const cpnas::ReportEvaluation e{"best.h5", "cohort.h5", "test", sample_metrics()};
   const std::string page = kWork + "/report.html";
-  std::ofstream(page) << cpnas::search_report_html("runs/s1", sample_state(),
-                                                   cpnas::SearchSpace::from_job(job), job, e);
+  std::ofstream(page) << cpnas::search_report_html(
+      "runs/s1", sample_state(), cpnas::SearchSpace::from_job(job), job, e, sample_cohort_info());
 
   const auto whole = chromium("file://" + page, kWork + "/page.png");
   ASSERT_EQ(whole.status, 0) << whole.out;
   EXPECT_EQ(whole.out.find("CONSOLE"), std::string::npos) << whole.out;
   EXPECT_EQ(whole.out.find("Uncaught"), std::string::npos) << whole.out;
 
-  for (const char* section : {"progress", "auc", "policy", "top", "argmax", "evaluation"}) {
+  for (const char* section : {"progress", "data", "auc", "policy", "top", "argmax", "evaluation"}) {
     const std::string png = kWork + "/" + section + ".png";
     const auto r = chromium("file://" + page + "#" + section, png);
     ASSERT_EQ(r.status, 0) << section << ": " << r.out;

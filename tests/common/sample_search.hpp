@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "data/cohort_info.hpp"
 #include "io/job.hpp"
 #include "search/history.hpp"
 #include "search/space.hpp"
@@ -74,4 +75,18 @@ inline cpnas::ClinicalMetrics sample_metrics() {
     }
   }
   return cpnas::clinical_metrics(windows, 0.5);
+}
+
+/// What `cpnas cohort info` would say of a small coco-18 cohort.
+inline cpnas::CohortInfo sample_cohort_info() {
+  cpnas::CohortInfo data;
+  data.layout = "coco-18";
+  data.fps = 30;
+  data.recordings = 12;
+  data.counts = {{"train", {{1, 2}, {0, 6}}}, {"val", {{1, 1}, {0, 1}}}, {"test", {{0, 2}}}};
+  data.min_seconds = 8;
+  data.median_seconds = 9.5;
+  data.max_seconds = 12;
+  data.missing = {{"Nose", 0.01}, {"Neck", 0.0}, {"LEar", 0.25}, {"REar", 0.125}};
+  return data;
 }

@@ -86,3 +86,24 @@ TEST(Report, IdAndUpdateAxesHaveWholeNumberTicks) {
     EXPECT_EQ(value.find('.'), std::string::npos) << value;
   }
 }
+
+TEST(Report, DataSectionShowsSplitsLengthsAndTheMostMissingJoints) {
+  const std::string html =
+      cpnas::search_report_html("r", sample_state(), cpnas::SearchSpace::from_job(sample_job()),
+                                sample_job(), std::nullopt, sample_cohort_info());
+  const auto section = html.substr(html.find("<section id=\"data\">"));
+  EXPECT_NE(section.find(
+                "12 recordings, layout coco-18, 30 fps, median length 9.5 s (min 8.0, max 12.0)"),
+            std::string::npos);
+  EXPECT_NE(section.find("<tr><td>train</td><td>2</td><td>6</td><td>0</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(section.find("<tr><td>test</td><td>0</td><td>2</td><td>0</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(section.find("LEar 25.0 %, REar 12.5 %, Nose 1.0 %, Neck 0.0 %"), std::string::npos);
+  // Without the cohort, no data section.
+  EXPECT_EQ(
+      cpnas::search_report_html("r", sample_state(), cpnas::SearchSpace::from_job(sample_job()),
+                                sample_job(), std::nullopt)
+          .find("id=\"data\""),
+      std::string::npos);
+}
