@@ -17,6 +17,7 @@
 #include "dist/world.hpp"
 #include "io/allocation.hpp"
 #include "io/error.hpp"
+#include "io/file_hash.hpp"
 #include "model/model_file.hpp"
 #include "plugin/job_plugins.hpp"
 #include "train/stop.hpp"
@@ -101,9 +102,9 @@ int run_train(const std::vector<std::string>& args) {
     }
     if (world.size() > 1) {
       view = view_of(job.get("data", "cohort"), *plugins);
-      // Each rank reads the job file itself; the same binary hashes alike on every rank.
-      view.push_back({"the resolved job (job file and options)",
-                      fmt::format("hash {:016x}", std::hash<std::string>{}(job.to_ini()))});
+      // Each rank reads the job file itself.
+      view.push_back(
+          {"the resolved job (job file and options)", "hash " + text_hash(job.to_ini())});
     }
   });
   if (!ready) return 1;

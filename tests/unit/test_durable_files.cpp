@@ -14,6 +14,7 @@
 
 #include "io/atomic_file.hpp"
 #include "io/error.hpp"
+#include "io/file_hash.hpp"
 #include "io/h5.hpp"
 #include "search/run_dir.hpp"
 
@@ -97,6 +98,15 @@ TEST(AtomicFile, AFailedWriteRemovesItsTemporaryFileAndNamesTheFile) {
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "a,b\n");
   std::filesystem::remove(path);
   std::filesystem::remove(text);
+}
+
+TEST(FileHash, ATextHashesAsAFileHoldingItAndTellsContentsApart) {
+  const std::string path = testing::TempDir() + "hashed.txt";
+  const std::string text = "[data]\nlayout = coco-18\n";
+  std::ofstream(path) << text;
+  EXPECT_EQ(cpnas::text_hash(text), cpnas::file_hash(path));
+  EXPECT_EQ(cpnas::text_hash(""), "cbf29ce484222325");  // FNV-1a's offset basis: nothing hashed
+  EXPECT_NE(cpnas::text_hash(text), cpnas::text_hash(text + " "));
 }
 
 TEST(H5Lock, EveryCallIntoHdf5WaitsForTheProcessWideLock) {
