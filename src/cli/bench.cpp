@@ -96,11 +96,9 @@ int run_bench(const std::vector<std::string>& args) {
   o.joints = find_layout(job.get("data", "layout")).num_joints();
   o.steps = steps;
   o.warmup_steps = warmup;
-  o.precision = parse_precision(job.get("train", "precision"));
   o.device = cl.device();
-  if (o.precision == Precision::bf16 && !o.device.is_cuda() && !cpu_has_native_bf16()) {
-    spdlog::warn("this CPU has no native bf16 (AVX-512 BF16 or AMX): bf16 is emulated and slow");
-  }
+  // What the run will use: bf16 where the CPU has no native bf16 runs (and is reported) as fp32.
+  o.precision = usable_precision(parse_precision(job.get("train", "precision")), o.device);
   Student student = student_from_job(job, cl.plugins(), 0);
   student->to(o.device);
   const Throughput t = measure_throughput(*student, hyper, o);

@@ -3,7 +3,10 @@
 #include <ATen/autocast_mode.h>
 
 #include <fstream>
+#include <mutex>
 #include <sstream>
+
+#include <spdlog/spdlog.h>
 
 #include "io/error.hpp"
 
@@ -55,22 +58,42 @@ std::string precision_name(Precision p) {
 }
 
 bool cpu_has_native_bf16() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("flags", 0) != 0) continue;
-    std::istringstream flags(line);
-    std::string flag;
-    while (flags >> flag) {
-      if (flag == "avx512_bf16" || flag == "amx_bf16") return true;
+  static const bool native = [] {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line)) {
+      if (line.rfind("flags", 0) != 0) continue;
+      std::istringstream flags(line);
+      std::string flag;
+      while (flags >> flag) {
+        if (flag == "avx512_bf16" || flag == "amx_bf16") return true;
+      }
+      return false;
     }
     return false;
+  }();
+  return native;
+}
+
+Precision usable_precision(Precision requested, bool cuda, bool native_bf16) {
+  return requested == Precision::bf16 && !cuda && !native_bf16 ? Precision::fp32 : requested;
+}
+
+Precision usable_precision(Precision requested, const torch::Device& device) {
+  const Precision usable = usable_precision(requested, device.is_cuda(), cpu_has_native_bf16());
+  if (usable != requested) {
+    static std::once_flag warned;
+    std::call_once(warned, [] {
+      spdlog::warn(
+          "[train] precision = bf16, but this CPU has no native bf16 (AVX-512 BF16 or AMX): "
+          "running in fp32, which is many times faster here than emulated bf16");
+    });
   }
-  return false;
+  return usable;
 }
 
 AutocastScope::AutocastScope(Precision precision, const torch::Device& device)
-    : active_(precision == Precision::bf16), cuda_(device.is_cuda()) {
+    : active_(usable_precision(precision, device) == Precision::bf16), cuda_(device.is_cuda()) {
   if (!active_) return;
   was_enabled_ = autocast_enabled(cuda_);
   set_autocast(cuda_, true);

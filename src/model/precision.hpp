@@ -17,11 +17,20 @@ std::string precision_name(Precision p);
 /// and slower than fp32.
 bool cpu_has_native_bf16();
 
+/// The precision `requested` runs in: bf16 on a CPU without native bf16 becomes fp32, because
+/// emulated bf16 is many times slower than fp32 (paper-best did not finish 7 training steps in 4
+/// minutes on an AVX2 EPYC) and a search in it would crawl.
+Precision usable_precision(Precision requested, bool cuda, bool native_bf16);
+
+/// usable_precision() on `device` of this machine; the first fallback in a process logs a
+/// warning that says so.
+Precision usable_precision(Precision requested, const torch::Device& device);
+
 /// Whether autocast is on in this thread for CUDA (true) or CPU (false) tensors.
 bool autocast_enabled(bool cuda);
 
-/// Enables autocast to bf16 on `device` for its lifetime when `precision` is bf16; restores the
-/// previous state afterwards.
+/// Enables autocast to bf16 on `device` for its lifetime when `precision` is bf16 and usable there
+/// (usable_precision); restores the previous state afterwards.
 class AutocastScope {
  public:
   AutocastScope(Precision precision, const torch::Device& device);

@@ -119,7 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
 // keeps LibTorch's operators: its convolutions return bf16, which the fp32 kernels cannot read.
 // The attention is ca, whose gate is a sigmoid: fa's unsquashed gate grows this random network's
 // activations to 1.7e6 by the last block, where bf16's spacing is 1e4, so the two evaluation
-// paths' roundings differed by more than any tolerance on one CPU (AMX) and not on another.
+// paths' roundings differed by more than any tolerance on one CPU (AMX) and not on another. On a
+// CPU without native bf16 the scope runs fp32 (usable_precision), and so does this test.
 TEST(Student, EvaluatesWithoutGradientsUnderBf16Autocast) {
   torch::manual_seed(4);
   Arch arch = small_arch("sep", "ca");
@@ -134,6 +135,20 @@ TEST(Student, EvaluatesWithoutGradientsUnderBf16Autocast) {
   ASSERT_EQ(y.sizes(), (std::vector<int64_t>{2, 2}));
   EXPECT_TRUE(torch::allclose(y.to(torch::kFloat), with_gradients.to(torch::kFloat), 5e-2, 5e-2))
       << y << with_gradients;
+}
+
+TEST(Precision, Bf16FallsBackToFp32OnlyOnACpuWithoutNativeBf16) {
+  EXPECT_EQ(usable_precision(Precision::bf16, false, false), Precision::fp32);
+  EXPECT_EQ(usable_precision(Precision::bf16, false, true), Precision::bf16);
+  EXPECT_EQ(usable_precision(Precision::bf16, true, false), Precision::bf16);
+  EXPECT_EQ(usable_precision(Precision::fp32, false, false), Precision::fp32);
+  // Every bf16 run (training steps, validation, evaluation, bench) goes through the scope.
+  const bool before = autocast_enabled(false);
+  {
+    AutocastScope autocast(Precision::bf16, torch::kCPU);
+    EXPECT_EQ(autocast_enabled(false), cpu_has_native_bf16());
+  }
+  EXPECT_EQ(autocast_enabled(false), before);
 }
 
 TEST(Student, SameSeedSameWeightsOtherSeedOtherWeights) {
