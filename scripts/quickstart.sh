@@ -14,8 +14,12 @@ rm -rf "$run/search"
 
 echo "== cpnas plugins"
 "$cpnas" plugins
-echo "== cpnas synth: 30 synthetic infants, 10 s each"
-"$cpnas" synth --out "$run/cohort.h5" --infants 30 --seconds 10 --cp-fraction 0.3
+# 60 infants, half of those outside test in validation: 23 validation recordings (7 CP), so that
+# students' AUCs differ, and 23 training recordings, so that the search takes about 5 minutes.
+echo "== cpnas synth: 60 synthetic infants, 10 s each"
+"$cpnas" synth --out "$run/cohort.h5" --infants 60 --seconds 10 --cp-fraction 0.3 \
+  --val-fraction 0.5
+"$cpnas" cohort info "$run/cohort.h5" | head -7
 echo "== cpnas search: jobs/quickstart.ini on 2 MPI ranks (1 thread each)"
 mpirun -n 2 "$cpnas" search --job jobs/quickstart.ini --data "$run/cohort.h5" \
   --run-dir "$run/search" --threads 1

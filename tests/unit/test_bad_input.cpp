@@ -212,6 +212,15 @@ TEST(BadInput, EveryCommandRefusesWithOneLineAndLosesNothing) {
       // A malformed pose file is named, not a JSON library's type error.
       {"import --manifest D/openpose.csv --layout coco-18 --out D/x.h5", 1,
        "openpose-bad/frame_000.json': pose_keypoints_2d holds \"x\", not a number"},
+      // Imports from other tools: splits given and asked for, a missing frame rate, another V.
+      {"import --manifest D/openpose.csv --layout coco-18 --split-auto --out D/x.h5", 1,
+       "has split 'train' already; --split-auto assigns every split"},
+      {"import --recordings D/openpose-bad --labels D/openpose.csv --out D/x.h5", 2,
+       "--recordings needs --fps"},
+      {"import --from autocp " + std::string(CPNAS_SOURCE_DIR) +
+           "/tests/fixtures/npy/bad --sets train=wrong_v --out D/x.h5",
+       1, "wrong_v_coords.npy': 20 joints (V), no layout has that many"},
+      {"cohort info D/model.h5", 1, "model.h5"},
       // Hex integers were validated as numbers and used as 0.
       {"train --job D/job.ini --data D/cohort.h5 --out D/x.h5 --hyper.batch_size=0x40", 2,
        "expected a decimal integer"},
