@@ -166,8 +166,9 @@ int run_train(const std::vector<std::string>& args) {
   record.best_val_auc = result.best_val_auc;
   record.seed = options.seed;
   save_model(out, *student, job, record, *plugins);
-  spdlog::info("{}: best validation subject AUC {:.3f} at epoch {}{}", out, result.best_val_auc,
-               result.best_epoch, result.stopped_early ? " (stopped early)" : "");
+  spdlog::info("{}: best validation subject AUC {:.3f} at epoch {}{}; time: {}", out,
+               result.best_val_auc, result.best_epoch,
+               result.stopped_early ? " (stopped early)" : "", result.phases.shares());
   return 0;
 }
 

@@ -49,6 +49,7 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
   o.id = task.id;
   StudentRecord& r = o.record;
   r.rank = rank_;
+  PhaseSeconds phases;
   const std::string what = task.argmax ? fmt::format("argmax of update {}", task.id)
                                        : fmt::format("student {}", task.id);
   try {
@@ -80,6 +81,7 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
     r.status = student_status(result.status);
     r.message = result.message;
     r.epochs = result.epochs;
+    phases = result.phases;
     if (result.best_epoch > 0) {
       // -1 marks a rate that is undefined (no CP infant in the split): JSON has no NaN.
       auto defined = [](double x) { return std::isnan(x) ? -1.0 : x; };
@@ -106,8 +108,8 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
   if (o.interrupted) {
     spdlog::info("{} stopped on request after {:.1f} s", what, r.seconds);
   } else if (r.status == StudentStatus::ok) {
-    spdlog::info("{}: validation subject AUC {:.3f}, {} epochs, {:.1f} s", what, r.val_auc,
-                 r.epochs, r.seconds);
+    spdlog::info("{}: validation subject AUC {:.3f}, {} epochs, {:.1f} s ({})", what, r.val_auc,
+                 r.epochs, r.seconds, phases.shares());
   } else {
     spdlog::warn("{} {}: {}", what, status_name(r.status), r.message);
   }

@@ -1,9 +1,12 @@
 #include "train/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "data/batches.hpp"
@@ -40,6 +43,26 @@ struct Snapshot {
   }
 };
 
+// Adds the wall time from construction to stop() (or destruction) to a phase's seconds.
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(double& into) : into_(into), start_(std::chrono::steady_clock::now()) {}
+  ~PhaseTimer() { stop(); }
+  PhaseTimer(const PhaseTimer&) = delete;
+  PhaseTimer& operator=(const PhaseTimer&) = delete;
+
+  void stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    into_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  double& into_;
+  std::chrono::steady_clock::time_point start_;
+  bool stopped_ = false;
+};
+
 }  // namespace
 
 TrainOptions train_options_from_job(const Job& job) {
@@ -66,6 +89,15 @@ TrainOptions train_options_from_job(const Job& job) {
   o.loader_threads = static_cast<int>(job.get_int("train", "loader_threads"));
   o.precision = parse_precision(job.get("train", "precision"));
   return o;
+}
+
+std::string PhaseSeconds::shares() const {
+  const double all = std::max(total(), 1e-9);
+  return fmt::format(
+      "data {:.0f} %, forward {:.0f} %, backward {:.0f} %, optimizer {:.0f} %, "
+      "validation {:.0f} %",
+      100 * data / all, 100 * forward / all, 100 * backward / all, 100 * optimizer / all,
+      100 * validation / all);
 }
 
 double learning_rate(const TrainOptions& o, double lr, int64_t epoch) {
@@ -264,7 +296,13 @@ class TrainingRun {
     student_.train();
     const int64_t batch_count = batches_.start_epoch(progress_.epoch);
     for (int64_t skip = 0; skip < progress_.batch; ++skip) batches_.next();
-    while (auto batch = batches_.next()) {
+    while (true) {
+      std::optional<Batch> batch;
+      {
+        const PhaseTimer waiting(result_.phases.data);
+        batch = batches_.next();
+      }
+      if (!batch) break;
       if (stop_agreed(group_)) {
         checkpoint();
         result_.interrupted = true;
@@ -293,6 +331,7 @@ class TrainingRun {
     const BatchShard shard{batch.global_size, batch.offset, group_};
     BatchShardScope scope(shard);
     torch::Tensor logits, loss;
+    PhaseTimer forward(result_.phases.forward);
     {
       AutocastScope autocast(o_.precision, device_);
       logits = student_.forward(batch.x.to(device_));
@@ -307,11 +346,18 @@ class TrainingRun {
     if (group_) group_->sum(totals);
     const auto global = static_cast<double>(batch.global_size);
     const double value = totals[0].item<double>() / global;
+    forward.stop();
     if (!std::isfinite(value)) return value;
-    optimizer_->zero_grad();
-    (loss / global).backward();
-    if (group_) sum_gradients(student_, *group_);
-    optimizer_->step();
+    {
+      const PhaseTimer backward(result_.phases.backward);
+      optimizer_->zero_grad();
+      (loss / global).backward();
+      if (group_) sum_gradients(student_, *group_);
+    }
+    {
+      const PhaseTimer step(result_.phases.optimizer);
+      optimizer_->step();
+    }
     progress_.loss_sum += totals[0].item<double>();
     progress_.seen += batch.global_size;
     progress_.correct += static_cast<int64_t>(totals[1].item<double>());
@@ -324,6 +370,7 @@ class TrainingRun {
   bool validate_when_due(EpochRecord& record) {
     const bool closing = progress_.epoch + o_.validate_last >= o_.epochs;
     if (record.epoch % o_.validate_every != 0 && !closing) return true;
+    const PhaseTimer validating(result_.phases.validation);
     ScoringOptions scoring{o_.precision, o_.eval_windows};
     scoring.group = group_;
     std::vector<WindowScore> scores;

@@ -62,6 +62,21 @@ struct EpochRecord {
   double val_auc = -1;  ///< -1 when not validated this epoch
 };
 
+/// Where a training's wall time went in this process (since it started or resumed). On a GPU the
+/// work is queued asynchronously: a phase's time appears where it is next waited for (the loss is
+/// read after the forward pass), so these shares describe CPU training best.
+struct PhaseSeconds {
+  double data = 0;        ///< waiting for the loader's next batch
+  double forward = 0;     ///< forward pass and loss, read back
+  double backward = 0;    ///< backward pass and, in data-parallel training, the gradient sums
+  double optimizer = 0;   ///< the optimiser's step
+  double validation = 0;  ///< scoring the val split and its metrics
+
+  double total() const { return data + forward + backward + optimizer + validation; }
+  /// "data 2 %, forward 31 %, backward 52 %, optimizer 6 %, validation 9 %".
+  std::string shares() const;
+};
+
 struct TrainResult {
   TrainStatus status = TrainStatus::ok;
   std::string message;  ///< why it failed or diverged
@@ -72,6 +87,7 @@ struct TrainResult {
   int64_t best_epoch = 0;
   ClinicalMetrics best_val;
   std::vector<EpochRecord> history;
+  PhaseSeconds phases;
 };
 
 /// What a caller sees while training runs.

@@ -3,6 +3,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -117,9 +118,21 @@ TEST(Trainer, ShortTrainingLearnsValidatesAndRoundTripsThroughAModelFile) {
   const FeatureSet features(plugins(), job.get_list("data", "features"),
                             find_layout(cohort().layout));
   Student student = student_from_job(job, plugins(), options.seed);
+  const auto start = std::chrono::steady_clock::now();
   const TrainResult r = train_student(*student, hyper_from_job(job), cohort(), features, options);
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_EQ(r.status, TrainStatus::ok) << r.message;
   ASSERT_EQ(r.history.size(), 4u);
+  // Where the time went: every phase took some, together no more than the training's wall time.
+  for (const double phase :
+       {r.phases.forward, r.phases.backward, r.phases.optimizer, r.phases.validation}) {
+    EXPECT_GT(phase, 0.0);
+  }
+  EXPECT_GE(r.phases.data, 0.0);
+  EXPECT_LE(r.phases.total(), wall);
+  EXPECT_GT(r.phases.total(), 0.5 * wall) << "most of a training is in its phases";
+  EXPECT_EQ(r.phases.shares().rfind("data ", 0), 0u) << r.phases.shares();
   EXPECT_LT(r.history.back().loss, r.history.front().loss);
   EXPECT_GE(r.history[1].val_auc, 0.0);  // validated at epoch 2 and at the last
   EXPECT_GE(r.history[3].val_auc, 0.0);
