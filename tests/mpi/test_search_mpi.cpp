@@ -174,7 +174,9 @@ TEST_F(SearchMpi, ReportOfTheBaselineShowsEveryStudentAndKey) {
   for (const char* key : {"activation", "block", "lr"}) {
     EXPECT_NE(html.find(std::string("<h3>") + key + "</h3>"), std::string::npos) << key;
   }
-  EXPECT_NE(html.find(run + "/argmax/update-2.h5"), std::string::npos);
+  // Model files relative to the run directory; the data section from the job's cohort.
+  EXPECT_NE(html.find("<td class=\"l\">argmax/update-2.h5</td>"), std::string::npos);
+  EXPECT_NE(html.find("<section id=\"data\"><h2>Data</h2>"), std::string::npos);
 }
 
 TEST_F(SearchMpi, SameResultsOnTwoAndThreeRanks) {
