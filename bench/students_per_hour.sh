@@ -34,7 +34,9 @@ run() {  # name ranks threads
   local slug=${ranks}x${threads} start end
   local dir="$work/run-$slug"
   start=$(date +%s.%N)
-  mpirun -n "$ranks" "$cpnas" search --job jobs/paper-search.ini --data "$work/cohort.h5" \
+  # Open MPI binds each rank to one core when it starts 2 or fewer ranks: a rank's threads would
+  # share that core. Unbound, the kernel places ranks and threads on the cores.
+  mpirun -n "$ranks" --bind-to none "$cpnas" search --job jobs/paper-search.ini --data "$work/cohort.h5" \
     --run-dir "$dir" --threads "$threads" --log-level info \
     --search.strategy=random --search.max_iterations=1 --search.warmup_rollouts="$students" \
     --search.student_epochs="$epochs" --search.argmax_epochs=0 --train.early_stop_epoch=0 \

@@ -34,6 +34,7 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& pat
   const std::regex number("\\d+");
   for (auto it = std::sregex_iterator(text.begin(), text.end(), number);
        it != std::sregex_iterator(); ++it) {
+    if (it->str().size() > 15) throw Error("'" + path + "': .npy shape is implausibly large");
     shape.push_back(std::stoll(it->str()));
   }
   if (text.find_first_not_of("(), 0123456789") != std::string::npos) {
@@ -98,6 +99,8 @@ Decoder decoder_for(const std::string& dtype, const std::string& path) {
   if (size_text.find_first_not_of("0123456789") != std::string::npos) {
     throw Error("'" + path + "': unknown .npy dtype '" + dtype + "'" + supported);
   }
+  if (size_text.size() > 6)
+    throw Error("'" + path + "': .npy dtype '" + dtype + "' is implausibly wide");
   const size_t size = std::stoul(size_text);
   if (order == '>' && size > 1) {
     throw Error("'" + path + "': big-endian dtype '" + dtype +
@@ -189,12 +192,14 @@ NpyArray read_npy(const std::string& path) {
                 "np.save(f, np.ascontiguousarray(a))");
   }
   array.shape = parse_shape(header_value(header, "shape", path), path);
+  int64_t count = 1;  // multiplied with a bound at each step: a damaged shape must not overflow
   for (const int64_t s : array.shape) {
-    if (s > kMaxValues) throw Error("'" + path + "': .npy shape is implausibly large");
+    if (s > kMaxValues || (s > 0 && count > kMaxValues / s)) {
+      throw Error("'" + path + "': .npy shape is implausibly large");
+    }
+    count *= s;
   }
   const Decoder decode = decoder_for(array.dtype, path);
-  const int64_t count = array.size();
-  if (count > kMaxValues) throw Error("'" + path + "': .npy shape is implausibly large");
   const auto data_start = in.tellg();
   in.seekg(0, std::ios::end);
   const auto available = static_cast<int64_t>(in.tellg() - data_start);

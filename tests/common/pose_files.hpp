@@ -1,13 +1,24 @@
 #pragma once
 // Pose files as the tools write them, for the import tests, and where the NumPy fixtures are.
 
+#include <gtest/gtest.h>
+
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "data/layout.hpp"
+
+/// An empty directory for one import test: TempDir()/import_<name>, emptied first.
+inline std::string fresh_import_dir(const std::string& name) {
+  const std::string d = testing::TempDir() + "import_" + name;
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
 
 /// tests/fixtures/npy/, written by NumPy (tests/fixtures/make_npy.py).
 inline const std::string kNpy = std::string(CPNAS_SOURCE_DIR) + "/tests/fixtures/npy/";

@@ -13,18 +13,12 @@
 #include "data/synth.hpp"
 #include "error_of.hpp"
 #include "io/error.hpp"
+#include "pose_files.hpp"
 
 using namespace cpnas;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string dir(const std::string& name) {
-  const std::string d = testing::TempDir() + "import_" + name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 // A wide CSV for the in-motion layout: joint j at (100 + 10 j + t, 200 + 5 j), confidence 0.9,
 // except joint 7 at confidence 0.1 in frames 10-12 and joint 11 absent in frames 20-45.
@@ -57,7 +51,7 @@ std::string write_csv(const std::string& path, int frames, const std::string& dr
 
 TEST(ImportCsv, LowConfidenceIsMissingShortGapsFilledLongGapsKept) {
   const Skeleton& s = find_layout("in-motion");
-  const auto path = write_csv(dir("csv") + "/rec.csv", 60);
+  const auto path = write_csv(fresh_import_dir("csv") + "/rec.csv", 60);
   const RawRecording raw = read_pose_csv(path, s, 0.3);
   ASSERT_EQ(raw.frames, 60);
   EXPECT_TRUE(std::isnan(raw.xy[(11 * 19 + 7) * 2]));
@@ -78,7 +72,7 @@ TEST(ImportCsv, LowConfidenceIsMissingShortGapsFilledLongGapsKept) {
 
 TEST(ImportCsv, BadFilesNameTheProblem) {
   const Skeleton& s = find_layout("in-motion");
-  const std::string d = dir("bad");
+  const std::string d = fresh_import_dir("bad");
   const auto short_header = write_csv(d + "/missing.csv", 5, "left_ankle");
   EXPECT_EQ(error_of([&] { read_pose_csv(short_header, s, 0.3); }),
             "'" + short_header + ":1': has 18 joints with _x and _y, layout in-motion has 19");
@@ -111,7 +105,7 @@ TEST(ImportCsv, ResamplesFrom25Hz) {
 }
 
 TEST(ImportOpenPose, Body25MapsOntoCoco18AndEmptyFramesAreMissing) {
-  const std::string d = dir("openpose");
+  const std::string d = fresh_import_dir("openpose");
   for (int f = 0; f < 3; ++f) {
     nlohmann::json doc;
     doc["version"] = 1.3;
@@ -134,7 +128,7 @@ TEST(ImportOpenPose, Body25MapsOntoCoco18AndEmptyFramesAreMissing) {
 }
 
 TEST(ImportManifest, BuildsACohortAndRefusesAnAllMissingRecording) {
-  const std::string d = dir("manifest");
+  const std::string d = fresh_import_dir("manifest");
   write_csv(d + "/a.csv", 80);
   write_csv(d + "/b.csv", 40);
   std::ofstream(d + "/cohort.csv") << "id,label,split,path,fps\nA,1,train,a.csv,30\nB,0,test,b.csv,"

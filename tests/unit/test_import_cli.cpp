@@ -82,9 +82,7 @@ Cohort synthetic_sources(const std::string& layout) {
 }  // namespace
 
 TEST(ImportCli, EachKindThenCohortInfoThenAShortTrain) {
-  const std::string d = testing::TempDir() + "import_cli";
-  fs::remove_all(d);
-  fs::create_directories(d);
+  const std::string d = fresh_import_dir("cli");
   std::ofstream(d + "/job.ini") << small_train_job("adam");
   std::vector<std::pair<std::string, std::string>> imports;  // cohort, import arguments
 

@@ -25,13 +25,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string fresh_dir(const std::string& name) {
-  const std::string d = testing::TempDir() + "formats_" + name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
 // COCO-17 keypoints of a person: keypoint k at (10 k + offset, 5 k), score `score`.
 json coco17_pairs(double offset) {
   json k = json::array();
@@ -81,7 +74,20 @@ TEST(Npy, UnreadableFilesAreOneLineErrorsNamingTheFile) {
                 "': 19 bytes of data, the header's shape and dtype need 24 (truncated)");
   EXPECT_EQ(error_of([&] { read_npy(kNpy + "make_npy.py"); }),
             "'" + kNpy + "make_npy.py': cannot open");
-  const std::string text = fresh_dir("npy") + "/text.npy";
+  // Headers that declare more than any file holds are refused before anything is allocated.
+  const std::string dir = fresh_import_dir("npy");
+  for (const std::string shape :
+       {"(1073741824, 1073741824, 1073741824)", "(99999999999999999999,)"}) {
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+    header += std::string(63 - (10 + header.size()) % 64, ' ') + "\n";
+    std::ofstream(dir + "/huge.npy", std::ios::binary)
+        << "\x93NUMPY" << '\x01' << '\x00' << static_cast<char>(header.size() & 0xff)
+        << static_cast<char>(header.size() >> 8) << header;
+    EXPECT_EQ(error_of([&] { read_npy(dir + "/huge.npy"); }),
+              "'" + dir + "/huge.npy': .npy shape is implausibly large")
+        << shape;
+  }
+  const std::string text = dir + "/text.npy";
   std::ofstream(text) << "id,label\n";
   EXPECT_EQ(error_of([&] { read_npy(text); }),
             "'" + text + "': not a .npy file (no \\x93NUMPY magic)");
@@ -139,7 +145,7 @@ TEST(AutocpImport, BadFoldersAndSetsAreOneLineErrors) {
             "once, e.g. train=val13456,val=val27,test=test");
   EXPECT_EQ(error_of([&] { parse_autocp_sets("val=a", "--sets"); }),
             "--sets 'val=a': names no train set");
-  const std::string wrong = fresh_dir("wrong_v");
+  const std::string wrong = fresh_import_dir("wrong_v");
   for (const char* part : {"coords", "labels", "ids"}) {
     fs::copy_file(
         kNpy + (std::string(part) == "coords" ? "bad/wrong_v_coords.npy"
@@ -155,7 +161,7 @@ TEST(AutocpImport, BadFoldersAndSetsAreOneLineErrors) {
 }
 
 TEST(DeepLabCut, MapsBodyPartsOntoJointsAndTakesTheFirstIndividual) {
-  const std::string d = fresh_dir("dlc");
+  const std::string d = fresh_import_dir("dlc");
   const Skeleton& layout = find_layout("in-motion");
   const JointMap map = read_joint_map(write_joint_map(d + "/map.csv"), layout);
   for (const int individuals : {1, 2}) {
@@ -172,7 +178,7 @@ TEST(DeepLabCut, MapsBodyPartsOntoJointsAndTakesTheFirstIndividual) {
 }
 
 TEST(DeepLabCut, MalformedFilesAndMapsAreOneLineErrors) {
-  const std::string d = fresh_dir("dlc_bad");
+  const std::string d = fresh_import_dir("dlc_bad");
   const Skeleton& layout = find_layout("in-motion");
   const JointMap map = read_joint_map(write_joint_map(d + "/map.csv"), layout);
   write_deeplabcut(d + "/no_coords.csv", 3, 1, false);
@@ -201,7 +207,7 @@ TEST(DeepLabCut, MalformedFilesAndMapsAreOneLineErrors) {
 }
 
 TEST(Coco17Json, MMPoseTakesTheBestInstanceAndPutsTheNeckBetweenTheShoulders) {
-  const std::string d = fresh_dir("mmpose");
+  const std::string d = fresh_import_dir("mmpose");
   const Skeleton& coco = find_layout("coco-18");
   json frames = json::array();
   for (int f = 1; f <= 4; ++f) {
@@ -246,7 +252,7 @@ TEST(Coco17Json, MMPoseTakesTheBestInstanceAndPutsTheNeckBetweenTheShoulders) {
 }
 
 TEST(Coco17Json, AlphaPoseTakesTheHighestScoringPersonOfEachImage) {
-  const std::string d = fresh_dir("alphapose");
+  const std::string d = fresh_import_dir("alphapose");
   json people = json::array();
   for (int f = 0; f < 3; ++f) {
     for (const double offset : {0.0, 300.0}) {
@@ -316,7 +322,7 @@ TEST(AutoSplit, StratifiedStableForASeedAndWithinOneRecordingOfTheWholesShare) {
 }
 
 TEST(Manifest, FromAFolderAndLabelsWrittenWithItsSplitsAndReadBack) {
-  const std::string d = fresh_dir("manifest");
+  const std::string d = fresh_import_dir("manifest_auto");
   fs::create_directories(d + "/rec/c");
   std::ofstream(d + "/rec/a.csv") << "frame\n";
   std::ofstream(d + "/rec/b.json") << "[]";
