@@ -7,6 +7,7 @@
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "data/synth.hpp"
+#include "io/job_schema.hpp"
 
 namespace cpnas::cli {
 
@@ -19,7 +20,7 @@ int run_synth(const std::vector<std::string>& args) {
                  "`cpnas import` does. The same options and seed give identical files.",
                  false);
   SynthOptions o;
-  std::string out;
+  std::string out, signal_joints;
   cl.options().add_options()("out", po::value(&out)->required(), "cohort file to write (HDF5)")(
       "infants", po::value(&o.infants)->default_value(o.infants), "number of infants")(
       "cp-fraction", real_value(&o.cp_fraction), "fraction who develop CP")(
@@ -30,8 +31,11 @@ int run_synth(const std::vector<std::string>& args) {
       "test-fraction", po::value(&o.test_fraction)->default_value(o.test_fraction, "139/557"),
       "fraction of each class in the test split")("val-fraction", real_value(&o.val_fraction),
                                                   "fraction of the rest in the validation split")(
-      "seed", po::value(&o.seed)->default_value(o.seed), "random seed");
+      "seed", po::value(&o.seed)->default_value(o.seed), "random seed")(
+      "signal-joints", po::value(&signal_joints),
+      "comma-separated joints that alone carry the class (a test of explanations)");
   if (!cl.parse(args)) return 0;
+  for (const auto& name : split_list(signal_joints)) o.signal_joints.push_back(name);
   const auto start = std::chrono::steady_clock::now();
   const Cohort cohort = synthesize_cohort(o);
   write_cohort(out, cohort);

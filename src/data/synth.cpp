@@ -220,9 +220,56 @@ std::vector<Vec> to_layout(const std::array<Vec, 29>& p, const Skeleton& layout)
   return out;
 }
 
+// The class signal of a --signal-joints cohort: a circular movement of each named joint.
+struct Signal {
+  std::vector<int> joints;
+  std::vector<Wave> circles;  // per joint: radius (body units), frequency, phase
+};
+
+Signal make_signal(Rng& rng, const std::vector<int>& joints, double difficulty) {
+  Signal s{joints, {}};
+  const double radius = 0.25 * (1.0 - 0.7 * difficulty);
+  for (size_t k = 0; k < joints.size(); ++k) {
+    s.circles.push_back(
+        {radius * uniform(rng, 0.8, 1.2), uniform(rng, 1.0, 2.0), uniform(rng, 0, 2 * kPi)});
+  }
+  return s;
+}
+
+void add_signal(const Signal& s, double t, std::vector<Vec>& joints) {
+  for (size_t k = 0; k < s.joints.size(); ++k) {
+    const Wave& c = s.circles[k];
+    const double angle = 2 * kPi * c.frequency * t + c.phase;
+    joints[s.joints[k]] =
+        joints[s.joints[k]] + Vec{c.amplitude * std::cos(angle), c.amplitude * std::sin(angle)};
+  }
+}
+
+std::vector<int> signal_joint_indices(const std::vector<std::string>& names,
+                                      const Skeleton& layout) {
+  std::vector<int> out;
+  for (const auto& name : names) {
+    const auto it = std::find(layout.joints.begin(), layout.joints.end(), name);
+    if (it == layout.joints.end()) {
+      std::string known;
+      for (const auto& j : layout.joints) known += (known.empty() ? "" : ", ") + j;
+      throw Error("synth: --signal-joints: " + layout.name + " has no joint '" + name +
+                  "' (joints: " + known + ")");
+    }
+    const int j = static_cast<int>(it - layout.joints.begin());
+    if (j == layout.centre ||
+        std::find(layout.pelvis.begin(), layout.pelvis.end(), j) != layout.pelvis.end()) {
+      throw Error("synth: --signal-joints: '" + name +
+                  "' is a reference joint of the layout (every position is measured from it)");
+    }
+    if (std::find(out.begin(), out.end(), j) == out.end()) out.push_back(j);
+  }
+  return out;
+}
+
 // Pose-estimator output of one recording: pixels at the site's frame rate, jitter, gaps.
-std::vector<float> record(const Infant& in, const Site& site, const Skeleton& layout,
-                          double seconds, Rng& rng, int64_t& frames) {
+std::vector<float> record(const Infant& in, const Signal& signal, const Site& site,
+                          const Skeleton& layout, double seconds, Rng& rng, int64_t& frames) {
   const int64_t v = layout.num_joints();
   frames = static_cast<int64_t>(std::round(seconds * site.fps));
   const double rotation = (site.rotation_deg + normal(rng, 0, 12)) * kDegree;
@@ -231,7 +278,8 @@ std::vector<float> record(const Infant& in, const Site& site, const Skeleton& la
   const double c = std::cos(rotation), sn = std::sin(rotation);
   std::vector<float> raw(frames * v * 2);
   for (int64_t t = 0; t < frames; ++t) {
-    const auto joints = to_layout(pose(angles_at(in, t / site.fps), in.body_scale), layout);
+    auto joints = to_layout(pose(angles_at(in, t / site.fps), in.body_scale), layout);
+    add_signal(signal, t / site.fps, joints);
     for (int64_t j = 0; j < v; ++j) {
       const double x = joints[j].x * scale, y = joints[j].y * scale;
       raw[(t * v + j) * 2] =
@@ -271,6 +319,7 @@ Cohort synthesize_cohort(const SynthOptions& o) {
   check(o.test_fraction >= 0 && o.test_fraction < 1, "--test-fraction must be in [0, 1)");
   check(o.val_fraction >= 0 && o.val_fraction < 1, "--val-fraction must be in [0, 1)");
   const Skeleton& layout = find_layout(o.layout);
+  const std::vector<int> signal_joints = signal_joint_indices(o.signal_joints, layout);
 
   // Classes and splits first (stratified by class), from the seed alone.
   Rng split_rng(o.seed);
@@ -292,9 +341,11 @@ Cohort synthesize_cohort(const SynthOptions& o) {
     const bool cp = is_cp[i];
     const Site& site = kSites[rng() % kSites.size()];
     const double seconds = o.seconds * uniform(rng, 0.9, 1.0);
-    const Infant infant = make_infant(rng, cp, o.difficulty, seconds);
+    // With signal joints, the body's movement says nothing of the class.
+    const Infant infant = make_infant(rng, signal_joints.empty() && cp, o.difficulty, seconds);
+    const Signal signal = cp ? make_signal(rng, signal_joints, o.difficulty) : Signal{};
     int64_t frames = 0;
-    const auto raw = record(infant, site, layout, seconds, rng, frames);
+    const auto raw = record(infant, signal, site, layout, seconds, rng, frames);
     recordings[i] = preprocess(raw, frames, site.fps, layout, PreprocessOptions{});
     cohort.ids.push_back(fmt::format("infant-{:04d}", i));
     cohort.labels.push_back(cp ? 1 : 0);

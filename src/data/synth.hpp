@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "data/cohort.hpp"
 
@@ -22,6 +23,11 @@ struct SynthOptions {
   double val_fraction = 0.2;              ///< of the rest
   std::string layout = "in-motion-2022";  ///< or coco-18, in-motion
   uint64_t seed = 1;
+  /// When given, a test cohort with a known answer (explanations must point at these joints):
+  /// both classes move alike (the same spread of typical-to-impaired movement), and CP infants'
+  /// named joints alone add a slow circular movement of their own. The layout's centre and
+  /// pelvis joints cannot be named: every position is measured from them.
+  std::vector<std::string> signal_joints;
 };
 
 /// Generates the cohort; the same options give identical data. Throws cpnas::Error for options
