@@ -1,7 +1,5 @@
 // cpnas predict: CP risk scores of new recordings, as decision support for a clinician.
 
-#include <algorithm>
-#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -10,10 +8,8 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
-#include "data/cohort.hpp"
+#include "cli/recording_input.hpp"
 #include "data/layout.hpp"
-#include "data/pose_import.hpp"
-#include "data/preprocess.hpp"
 #include "data/windows.hpp"
 #include "io/error.hpp"
 #include "model/model_file.hpp"
@@ -27,27 +23,6 @@ constexpr const char* kDisclaimer =
     "recorded movements resemble those of infants who developed cerebral palsy in the training "
     "data.";
 
-// A cohort file as it is, or one recording read from a pose-estimator's output.
-Cohort input_cohort(const std::string& input, const Skeleton& layout, double fps,
-                    const PoseReadOptions& read) {
-  if (std::filesystem::path(input).extension() == ".h5") return read_cohort(input);
-  const RawRecording raw = read_pose(input, layout, read);
-  Cohort c;
-  c.layout = layout.name;
-  c.fps = kCohortFps;
-  c.joints = layout.num_joints();
-  try {
-    pack_recordings(c, {preprocess(raw.xy, raw.frames, fps, layout, PreprocessOptions{})});
-  } catch (const Error& e) {
-    throw Error("'" + input + "': " + e.what());
-  }
-  c.ids = {std::filesystem::path(input).filename().string()};
-  c.labels = {-1};
-  c.splits = {"test"};
-  validate_cohort(c, input);
-  return c;
-}
-
 }  // namespace
 
 int run_predict(const std::vector<std::string>& args) {
@@ -58,31 +33,18 @@ int run_predict(const std::vector<std::string>& args) {
                  "risk score (median of its window scores), the window scores and the decision\n"
                  "at the model's threshold. Decision support for a clinician, not a diagnosis.",
                  false);
-  std::string model, input;
-  double fps = 30;
-  PoseReadOptions read;
-  std::string joint_map;
-  cl.options().add_options()("model", po::value(&model)->required(), "model file")(
-      "input", po::value(&input)->required(),
-      "cohort .h5, pose CSV or JSON file, or OpenPose JSON folder")(
-      "fps", po::value(&fps)->default_value(fps), "frame rate of a pose-estimator input")(
-      "joint-map", po::value(&joint_map), "CSV bodypart,joint for a DeepLabCut input")(
-      "min-confidence", real_value(&read.min_confidence),
-      "keypoints below this confidence are missing");
+  std::string model;
+  RecordingInput input;
+  cl.options().add_options()("model", po::value(&model)->required(), "model file");
+  add_recording_input_options(cl.options(), input, "input",
+                              "cohort .h5, pose CSV or JSON file, or OpenPose JSON folder");
   cl.add_device_option();
   if (!cl.parse(args)) return 0;
-  require_in_range("fps", fps, 1, kMaxFps);
-  require_in_range("min-confidence", read.min_confidence, 0, 1);
   const PluginRegistry plugins = cl.plugins();
   LoadedModel m = load_model(model, plugins);
   m.student->to(cl.device());
   const Skeleton& layout = find_layout(m.job.get("data", "layout"));
-  if (!joint_map.empty()) read.joint_map = read_joint_map(joint_map, layout);
-  const Cohort cohort = input_cohort(input, layout, fps, read);
-  if (cohort.layout != layout.name) {
-    throw Error("'" + input + "': layout " + cohort.layout + ", the model expects " + layout.name);
-  }
-  require_whole_windows(cohort, evaluation_windowing(m.job).frames, "'" + input + "'");
+  const Cohort cohort = read_recording_input(input, layout, evaluation_windowing(m.job).frames);
   const FeatureSet features(plugins, m.job.get_list("data", "features"), layout);
   const auto windows =
       score_windows(*m.student, cohort, cohort.indices(), features, scoring_options(m.job));

@@ -119,6 +119,10 @@ StudentImpl::StudentImpl(const Arch& arch, const Skeleton& skeleton, int64_t num
 }
 
 torch::Tensor StudentImpl::forward(const torch::Tensor& x, LayerObserver* observer) {
+  return classify(main_stream(x, observer), observer);
+}
+
+torch::Tensor StudentImpl::main_stream(const torch::Tensor& x, LayerObserver* observer) {
   TORCH_CHECK(x.dim() == 5 && x.size(1) == num_features() && x.size(2) == kFeatureChannels,
               "student input must be [N, ", num_features(), ", 4, T, V], got ", x.sizes());
   std::vector<torch::Tensor> outputs;
@@ -129,7 +133,11 @@ torch::Tensor StudentImpl::forward(const torch::Tensor& x, LayerObserver* observ
   for (size_t b = 0; b < main_.size(); ++b) {
     y = main_[b]->forward(y, observer, "main" + std::to_string(b));
   }
-  y = y.mean({2, 3}, /*keepdim=*/true);
+  return y;
+}
+
+torch::Tensor StudentImpl::classify(const torch::Tensor& main, LayerObserver* observer) {
+  auto y = main.mean({2, 3}, /*keepdim=*/true);
   if (is_training()) y = batch_dropout(y, dropout_, &generator_);
   return observed(observer, "classifier", *classifier_, classifier_(y).flatten(1));
 }

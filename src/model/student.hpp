@@ -42,6 +42,13 @@ class StudentImpl : public torch::nn::Module {
   /// x: [N, F, 4, T, V] -> logits [N, 2].
   torch::Tensor forward(const torch::Tensor& x, LayerObserver* observer = nullptr);
 
+  /// The main stream's output before pooling, [N, C, T', V]: what class activation maps weigh.
+  torch::Tensor main_stream(const torch::Tensor& x, LayerObserver* observer = nullptr);
+  /// Main-stream output -> logits [N, 2]: global average pool, dropout in training, classifier.
+  torch::Tensor classify(const torch::Tensor& main, LayerObserver* observer = nullptr);
+  /// The classifier's weights as [2, C]: its logits are these times the pooled main stream.
+  torch::Tensor class_weights() const { return classifier_->weight.flatten(1); }
+
   int64_t num_features() const { return static_cast<int64_t>(streams_.size()); }
 
   /// The student's own random stream for training (dropout on the CPU), so that students trained

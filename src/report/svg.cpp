@@ -70,6 +70,15 @@ void SvgChart::line(const std::vector<std::pair<double, double>>& points, const 
   body_ += fmt::format("<path class=\"{}\" d=\"{}\"/>", css, d);
 }
 
+void SvgChart::rect(double x0, double y0, double x1, double y1, const std::string& css,
+                    const std::string& tooltip) {
+  body_ += fmt::format(
+      "<rect class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\">"
+      "<title>{}</title></rect>",
+      css, std::min(x(x0), x(x1)), std::min(y(y0), y(y1)), std::abs(x(x1) - x(x0)),
+      std::abs(y(y1) - y(y0)), escape_html(tooltip));
+}
+
 void SvgChart::text(double px, double py, const std::string& t, const std::string& css,
                     const std::string& anchor) {
   body_ += fmt::format("<text class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\">{}</text>",

@@ -33,6 +33,9 @@ class SvgChart {
   void point(double x, double y, const std::string& shape, const std::string& css,
              const std::string& tooltip);
   void line(const std::vector<std::pair<double, double>>& points, const std::string& css);
+  /// A rectangle between data corners (x0, y0) and (x1, y1), with a tooltip.
+  void rect(double x0, double y0, double x1, double y1, const std::string& css,
+            const std::string& tooltip);
   void text(double x, double y, const std::string& text, const std::string& css,
             const std::string& anchor = "start");
   /// A vertical rule at data x with a label at the top.
