@@ -23,6 +23,7 @@ int run_import(const std::vector<std::string>& args);
 int run_metrics(const std::vector<std::string>& args);
 int run_search(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
+int run_explain(const std::vector<std::string>& args);
 int run_evaluate(const std::vector<std::string>& args);
 int run_predict(const std::vector<std::string>& args);
 int run_plugins(const std::vector<std::string>& args);

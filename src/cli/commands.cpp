@@ -12,6 +12,7 @@ const std::vector<Command>& commands() {
       {"train", "train a job's network on a cohort and write a model file", run_train},
       {"evaluate", "clinical metrics of a model file on a cohort split", run_evaluate},
       {"predict", "CP risk scores of new recordings (decision support)", run_predict},
+      {"explain", "which joints and moments a model's CP score rests on (HTML, HDF5)", run_explain},
       {"metrics", "clinical metrics with exact intervals from per-window scores", run_metrics},
       {"profile", "parameters and MACs of a job's student network", run_profile},
       {"bench", "training and evaluation throughput of a job's student", run_bench},

@@ -97,6 +97,20 @@ const std::vector<Skeleton>& layouts() {
 
 }  // namespace
 
+std::vector<std::string> part_names(const Skeleton& layout) {
+  // The built-in layouts list their parts in this order; a plugin's layout may not.
+  static const std::vector<std::string> built_in{"left arm", "right arm", "left leg", "right leg",
+                                                 "head and trunk"};
+  const auto& names = layout_names();
+  if (std::find(names.begin(), names.end(), layout.name) != names.end() &&
+      layout.parts.size() == built_in.size()) {
+    return built_in;
+  }
+  std::vector<std::string> out;
+  for (size_t p = 0; p < layout.parts.size(); ++p) out.push_back("part " + std::to_string(p + 1));
+  return out;
+}
+
 std::vector<std::string> layout_names() {
   std::vector<std::string> names;
   for (const auto& s : layouts()) names.push_back(s.name);
