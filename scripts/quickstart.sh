@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds cpnas, then runs the main job on its embedded default: a small
 # synthetic cohort and a short search (jobs/quickstart.ini) on 2 MPI ranks, then evaluates the
-# search's best model (best.h5) on the cohort's test split. A few minutes on a 2-core machine.
+# search's best model (best.h5) on the cohort's test split and explains its scores. A few
+# minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -30,4 +31,7 @@ echo "== cpnas evaluate: $best (the best argmax student) on the test split"
 "$cpnas" evaluate --model "$best" --data "$run/cohort.h5" --split test | head -20
 echo "== cpnas report: $run/search/report.html (open it in a browser)"
 "$cpnas" report "$run/search" --model "$best" --data "$run/cohort.h5" --split test
+echo "== cpnas explain: which joints and moments $best's scores rest on ($run/explain.html)"
+"$cpnas" explain --model "$best" --data "$run/cohort.h5" --split test \
+  --out "$run/explain.html" --h5 "$run/relevance.h5"
 echo "quickstart: done (files in $run)"
