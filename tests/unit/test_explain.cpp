@@ -1,7 +1,10 @@
 // cpnas explain (issue 19): integrated gradients' completeness, the weight-randomisation sanity
 // check, localisation on a cohort whose class lives in known joints, the page and the arrays,
 // and bad input.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_stamp.hpp"
 #include "data/batches.hpp"
 #include "data/layout.hpp"
 #include "explain/explanation.hpp"
@@ -97,28 +101,59 @@ double signal_share(const json& recording) {
   return share;
 }
 
-// One signal-joint cohort and a small model trained on it (about a minute), for every test.
+// Holds an exclusive lock on a file for a scope: CTest runs the suite's tests as processes of
+// their own, two at a time.
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path) : fd_(::open(path.c_str(), O_CREAT | O_RDWR, 0600)) {
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+// One signal-joint cohort and a small model trained on it (about a minute), made once per build
+// of cpnas and its plugins and reused by every test's process.
 class Explain : public testing::Test {
  protected:
+  // A failure in SetUpTestSuite would mark the tests skipped, which CTest counts as passed:
+  // each test fails in its own SetUp instead.
+  void SetUp() override { ASSERT_TRUE(setup_error_.empty()) << setup_error_; }
+
   static void SetUpTestSuite() {
+    setup_error_.clear();
     dir_ = testing::TempDir() + "explain";
-    fs::remove_all(dir_);
     fs::create_directories(dir_);
-    const auto synth = cpnas_run(
-        "synth --out " + cohort() +
-        " --infants 60 --seconds 12 --cp-fraction 0.5 --difficulty 0.3 --val-fraction 0.35 "
-        "--test-fraction 0.25 --signal-joints right_wrist,left_ankle --seed 3");
-    ASSERT_EQ(synth.status, 0) << synth.out;
+    const FileLock lock(dir_ + ".lock");
     // The small job, validated every epoch and trained for 5 (AUC 1 from the fourth).
     std::string job = small_train_job("adam");
     job.replace(job.find("epochs = 2"), 10, "epochs = 5");
     job.replace(job.find("validate_every = 10"), 19, "validate_every = 1");
+    const std::string synth_options =
+        " --infants 60 --seconds 12 --cp-fraction 0.5 --difficulty 0.3 --val-fraction 0.35 "
+        "--test-fraction 0.25 --signal-joints right_wrist,left_ankle --seed 3";
+    const std::string stamp = build_stamp(CPNAS_EXE, job + synth_options);
+    if (read_text(dir_ + "/stamp") == stamp) return;
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    const auto synth = cpnas_run("synth --out " + cohort() + synth_options);
+    if (synth.status != 0) return fail("cpnas synth: " + synth.out);
     std::ofstream(dir_ + "/job.ini") << job;
     const auto train =
         cpnas_run("train --job " + dir_ + "/job.ini --data " + cohort() + " --out " + model());
-    ASSERT_EQ(train.status, 0) << train.out;
-    ASSERT_NE(train.out.find("best validation subject AUC 1.000"), std::string::npos) << train.out;
+    if (train.status != 0 ||
+        train.out.find("best validation subject AUC 1.000") == std::string::npos)
+      return fail("cpnas train (validation AUC 1.000 expected): " + train.out);
+    std::ofstream(dir_ + "/stamp") << stamp;
   }
+
+  static void fail(const std::string& what) { setup_error_ = what; }
 
   static std::string cohort() { return dir_ + "/signal.h5"; }
   static std::string model() { return dir_ + "/model.h5"; }
@@ -130,10 +165,10 @@ class Explain : public testing::Test {
     return json::parse(r.out);
   }
 
-  static std::string dir_;
+  static std::string dir_, setup_error_;
 };
 
-std::string Explain::dir_;
+std::string Explain::dir_, Explain::setup_error_;
 
 TEST_F(Explain, SignalJointsHoldTheRelevanceWithCamAndIntegratedGradients) {
   for (const std::string method : {"cam", "integrated-gradients"}) {
