@@ -14,6 +14,7 @@
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "cli/recording_input.hpp"
+#include "data/cohort.hpp"
 #include "data/layout.hpp"
 #include "explain/relevance_file.hpp"
 #include "io/atomic_file.hpp"
@@ -39,7 +40,7 @@ std::vector<int64_t> chosen(const Cohort& cohort, const std::vector<std::string>
     out.push_back(it - cohort.ids.begin());
   }
   if (!ids.empty()) return out;
-  if (split != "train" && split != "val" && split != "test") {
+  if (!is_split_name(split)) {
     throw UsageError("--split must be train, val or test, not '" + split + "'");
   }
   out = cohort.indices(split);

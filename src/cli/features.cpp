@@ -8,6 +8,7 @@
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "data/batches.hpp"
+#include "data/cohort.hpp"
 #include "data/feature_set.hpp"
 #include "data/layout.hpp"
 #include "data/windows.hpp"
@@ -28,7 +29,7 @@ int run_features(const std::vector<std::string>& args) {
       "out", po::value(&out)->required(), "output file (HDF5)");
   if (!cl.parse(args)) return 0;
   refuse_same_file(out, "--out", data, "--data");
-  if (split != "train" && split != "val" && split != "test") {
+  if (!is_split_name(split)) {
     throw UsageError("--split '" + split + "': expected train, val or test");
   }
   const Job job = cl.job();

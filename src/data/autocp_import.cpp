@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "data/cohort.hpp"
 #include "data/layout.hpp"
 #include "data/preprocess.hpp"
 #include "io/error.hpp"
@@ -153,8 +154,8 @@ std::map<std::string, std::string> parse_autocp_sets(const std::string& text,
   while (std::getline(in, item, ',')) {
     const auto eq = item.find('=');
     const std::string split = item.substr(0, eq);
-    if (eq == std::string::npos || eq + 1 == item.size() ||
-        (split != "train" && split != "val" && split != "test") || sets.count(split)) {
+    if (eq == std::string::npos || eq + 1 == item.size() || !is_split_name(split) ||
+        sets.count(split)) {
       throw Error(option + " '" + text +
                   "': expected split=set pairs, each of train, val, test at most once, e.g. "
                   "train=val13456,val=val27,test=test");

@@ -12,6 +12,10 @@
 
 namespace cpnas {
 
+bool is_split_name(const std::string& split) {
+  return split == "train" || split == "val" || split == "test";
+}
+
 std::vector<int64_t> Cohort::indices(const std::string& split) const {
   std::vector<int64_t> out;
   for (int64_t i = 0; i < size(); ++i) {
@@ -86,7 +90,7 @@ void validate_cohort(const Cohort& c, const std::string& where) {
     if (c.labels[i] < -1 || c.labels[i] > 1) {
       fail(rec + ": label " + std::to_string(c.labels[i]) + " (expected 1, 0 or -1)");
     }
-    if (c.splits[i] != "train" && c.splits[i] != "val" && c.splits[i] != "test") {
+    if (!is_split_name(c.splits[i])) {
       fail(rec + ": split '" + c.splits[i] + "' (expected train, val or test)");
     }
     const float* x = c.recording(i);

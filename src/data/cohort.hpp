@@ -39,6 +39,9 @@ struct Cohort {
 /// cohort.joints must be set.
 void pack_recordings(Cohort& cohort, const std::vector<std::vector<float>>& recordings);
 
+/// True for train, val and test: the splits a cohort's recordings belong to.
+bool is_split_name(const std::string& split);
+
 /// Checks everything DESIGN.md fixes (shapes, lengths <= Tmax, labels, unique ids, splits,
 /// fps > 0, known layout and its joint count, no recording without any observed joint). Throws
 /// cpnas::Error "cohort '<where>': <problem>".

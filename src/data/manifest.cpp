@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "data/cohort.hpp"
 #include "data/csv.hpp"
 #include "io/atomic_file.hpp"
 #include "io/error.hpp"
@@ -95,7 +96,7 @@ std::vector<ManifestEntry> read_manifest(const std::string& path) {
     const std::string where = at_line("manifest", path, rows.lines[r]);
     ManifestEntry e = labelled_entry(row, where);
     e.split = row["split"];
-    if (!e.split.empty() && e.split != "train" && e.split != "val" && e.split != "test") {
+    if (!e.split.empty() && !is_split_name(e.split)) {
       throw Error(where + ": split '" + e.split + "' (expected train, val, test or empty)");
     }
     e.fps = parse_cell(row["fps"], where);

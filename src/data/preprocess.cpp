@@ -9,14 +9,6 @@
 namespace cpnas {
 namespace {
 
-float median_of(std::vector<float>& values) {
-  const size_t mid = values.size() / 2;
-  std::nth_element(values.begin(), values.begin() + mid, values.end());
-  if (values.size() % 2 == 1) return values[mid];
-  const float upper = values[mid];
-  return (*std::max_element(values.begin(), values.begin() + mid) + upper) / 2;
-}
-
 // Mean of `joints` in one frame's row of [V, 2] values, coordinate c; NaN if one is missing.
 float joint_mean(const float* row, const std::vector<int>& joints, int c) {
   float sum = 0;
@@ -73,6 +65,14 @@ void fill_short_gaps(std::vector<float>& xy, int64_t frames, int64_t channels, i
 }
 
 }  // namespace
+
+float median_of(std::vector<float>& values) {
+  const size_t mid = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + mid, values.end());
+  if (values.size() % 2 == 1) return values[mid];
+  const float upper = values[mid];
+  return (*std::max_element(values.begin(), values.begin() + mid) + upper) / 2;
+}
 
 std::vector<float> resample(const std::vector<float>& raw, int64_t frames, int64_t channels,
                             double fps, double target_fps, int64_t& out_frames) {

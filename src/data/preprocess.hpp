@@ -29,6 +29,10 @@ struct PreprocessOptions {
 std::vector<float> preprocess(const std::vector<float>& raw, int64_t frames, double fps,
                               const Skeleton& skeleton, const PreprocessOptions& options);
 
+/// The median of non-empty `values` (the mean of the two middle ones for an even count);
+/// reorders them.
+float median_of(std::vector<float>& values);
+
 /// Linear resampling in time; a sample between a missing and a present frame is missing.
 std::vector<float> resample(const std::vector<float>& raw, int64_t frames, int64_t channels,
                             double fps, double target_fps, int64_t& out_frames);

@@ -1,25 +1,10 @@
 #include "explain/attribution.hpp"
 
 #include "io/error.hpp"
+#include "model/eval_scope.hpp"
 
 namespace cpnas {
 namespace {
-
-// Puts a module in evaluation mode for a scope: BatchNorm's running statistics, no dropout.
-class EvalScope {
- public:
-  explicit EvalScope(StudentImpl& student)
-      : student_(student), was_training_(student.is_training()) {
-    student_.eval();
-  }
-  ~EvalScope() { student_.train(was_training_); }
-  EvalScope(const EvalScope&) = delete;
-  EvalScope& operator=(const EvalScope&) = delete;
-
- private:
-  StudentImpl& student_;
-  bool was_training_;
-};
 
 torch::Tensor class_activation_map(StudentImpl& student, const torch::Tensor& x,
                                    torch::Tensor& log_odds) {

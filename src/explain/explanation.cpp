@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "data/batches.hpp"
+#include "data/preprocess.hpp"
 #include "train/device.hpp"
 #include "train/metrics.hpp"
 
@@ -24,10 +25,7 @@ std::vector<float> median_pose(const Cohort& cohort, int64_t index) {
         const float value = xy[(t * v + j) * 2 + c];
         if (!std::isnan(value)) values.push_back(value);
       }
-      if (values.empty()) continue;
-      auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
-      std::nth_element(values.begin(), middle, values.end());
-      pose[j * 2 + c] = *middle;
+      if (!values.empty()) pose[j * 2 + c] = median_of(values);
     }
   }
   return pose;
@@ -111,8 +109,11 @@ RecordingExplanation explain_recording(StudentImpl& student, const Cohort& cohor
   const int64_t frames = o.windowing.frames, windows = set.x.size(0);
   torch::Tensor baseline;
   if (o.attribution.method == ExplainMethod::integrated_gradients) {
-    baseline = still_baseline(cohort, index, features, frames).unsqueeze(0).expand_as(set.x);
-    baseline = baseline.to(device);
+    // One window moved to the device, then viewed as many: no copy per window.
+    baseline = still_baseline(cohort, index, features, frames)
+                   .to(device)
+                   .unsqueeze(0)
+                   .expand(set.x.sizes());
   }
   const WindowAttribution a = attribute_windows(student, set.x.to(device), baseline, o.attribution);
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "data/batches.hpp"
+#include "model/eval_scope.hpp"
 #include "train/device.hpp"
 
 namespace cpnas {
@@ -21,8 +22,7 @@ std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohor
   Collective* group = o.group;
   const int64_t batch = o.batch;
   const torch::Device device = device_of(student);
-  const bool was_training = student.is_training();
-  student.eval();
+  EvalScope eval(student);
   torch::NoGradGuard no_grad;
   const int64_t n = set.x.size(0);
   const int rank = group ? group->rank() : 0, ranks = group ? group->size() : 1;
@@ -50,7 +50,6 @@ std::vector<WindowScore> score_windows(StudentImpl& student, const Cohort& cohor
     }
     scores.push_back({cohort.ids[w.recording], cohort.labels[w.recording], p[k], w.start});
   }
-  student.train(was_training);
   return scores;
 }
 

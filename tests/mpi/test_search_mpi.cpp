@@ -17,6 +17,7 @@
 #include "build_stamp.hpp"
 #include "run_command.hpp"
 #include "search/search_file.hpp"
+#include "suite_set_up.hpp"
 #include "tiny_search.hpp"
 
 namespace {
@@ -118,27 +119,28 @@ std::string fresh(const std::string& run) {
   return run;
 }
 
-class SearchMpi : public testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class SearchMpi : public SuiteSetUp<SearchMpi> {
+ public:
+  static std::string prepare() {
     allow_mpirun_as_root();
     // Every test runs in a process of its own: the cohort and the 1-rank baseline are made once
     // per build of cpnas and job, and reused by the others.
     const std::string stamp = build_stamp(kExe, kTinySearchJob);
     if (read_file(dir() + "/stamp") == stamp) {
       baseline_ = new std::string(results(dir() + "/baseline"));
-      return;
+      return "";
     }
     fs::remove_all(dir());
     fs::create_directories(dir());
     std::ofstream(dir() + "/job.ini") << kTinySearchJob;
     const auto synth = run_command(kExe + " synth --out " + dir() + "/cohort.h5 " +
                                    kTinyCohortOptions + " --log-level warn 2>&1");
-    ASSERT_EQ(synth.status, 0) << synth.out;
+    if (synth.status != 0) return "cpnas synth: " + synth.out;
     const auto r = run_command(search(1, dir() + "/baseline") + " 2>&1");
-    ASSERT_EQ(r.status, 0) << r.out;
+    if (r.status != 0) return "the 1-rank baseline search: " + r.out;
     baseline_ = new std::string(results(dir() + "/baseline"));
     std::ofstream(dir() + "/stamp") << stamp;
+    return "";
   }
   static void TearDownTestSuite() { delete baseline_; }
   static std::string* baseline_;

@@ -25,6 +25,7 @@
 #include "plugin/loader.hpp"
 #include "run_command.hpp"
 #include "small_train_job.hpp"
+#include "suite_set_up.hpp"
 
 using namespace cpnas;
 namespace fs = std::filesystem;
@@ -120,14 +121,9 @@ class FileLock {
 
 // One signal-joint cohort and a small model trained on it (about a minute), made once per build
 // of cpnas and its plugins and reused by every test's process.
-class Explain : public testing::Test {
- protected:
-  // A failure in SetUpTestSuite would mark the tests skipped, which CTest counts as passed:
-  // each test fails in its own SetUp instead.
-  void SetUp() override { ASSERT_TRUE(setup_error_.empty()) << setup_error_; }
-
-  static void SetUpTestSuite() {
-    setup_error_.clear();
+class Explain : public SuiteSetUp<Explain> {
+ public:
+  static std::string prepare() {
     dir_ = testing::TempDir() + "explain";
     fs::create_directories(dir_);
     const FileLock lock(dir_ + ".lock");
@@ -139,22 +135,22 @@ class Explain : public testing::Test {
         " --infants 60 --seconds 12 --cp-fraction 0.5 --difficulty 0.3 --val-fraction 0.35 "
         "--test-fraction 0.25 --signal-joints right_wrist,left_ankle --seed 3";
     const std::string stamp = build_stamp(CPNAS_EXE, job + synth_options);
-    if (read_text(dir_ + "/stamp") == stamp) return;
+    if (read_text(dir_ + "/stamp") == stamp) return "";
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     const auto synth = cpnas_run("synth --out " + cohort() + synth_options);
-    if (synth.status != 0) return fail("cpnas synth: " + synth.out);
+    if (synth.status != 0) return "cpnas synth: " + synth.out;
     std::ofstream(dir_ + "/job.ini") << job;
     const auto train =
         cpnas_run("train --job " + dir_ + "/job.ini --data " + cohort() + " --out " + model());
     if (train.status != 0 ||
         train.out.find("best validation subject AUC 1.000") == std::string::npos)
-      return fail("cpnas train (validation AUC 1.000 expected): " + train.out);
+      return "cpnas train (validation AUC 1.000 expected): " + train.out;
     std::ofstream(dir_ + "/stamp") << stamp;
+    return "";
   }
 
-  static void fail(const std::string& what) { setup_error_ = what; }
-
+ protected:
   static std::string cohort() { return dir_ + "/signal.h5"; }
   static std::string model() { return dir_ + "/model.h5"; }
 
@@ -165,10 +161,10 @@ class Explain : public testing::Test {
     return json::parse(r.out);
   }
 
-  static std::string dir_, setup_error_;
+  static std::string dir_;
 };
 
-std::string Explain::dir_, Explain::setup_error_;
+std::string Explain::dir_;
 
 TEST_F(Explain, SignalJointsHoldTheRelevanceWithCamAndIntegratedGradients) {
   for (const std::string method : {"cam", "integrated-gradients"}) {
