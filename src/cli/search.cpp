@@ -116,6 +116,7 @@ int run_search(const std::vector<std::string>& args) {
   if (!cl.parse(args)) return 0;
   require_in_range("threads", threads, 0, 4096);
   const World world;
+  const int cpu_share = world.cpu_share();  // collective: before anything can fail
 
   // Every rank learns the job from rank 0, then loads what training needs; any rank's problem
   // stops all of them together, before the first message of the search.
@@ -142,7 +143,7 @@ int run_search(const std::vector<std::string>& args) {
     const Allocation allocation = Allocation::from_environment();
     spdlog::info("allocation: {}", allocation.describe());
     spdlog::info("{}", h5::describe_library());
-    const int n = allocation.threads(threads);
+    const int n = allocation.threads(threads, cpu_share);
     torch::set_num_threads(n);
     plugins = std::make_unique<PluginRegistry>(cl.plugins());
     check_job_plugins(job, *plugins);

@@ -66,14 +66,11 @@ int run_train(const std::vector<std::string>& args) {
   const bool writer = world.rank() == 0;
   std::ofstream epochs;
   std::vector<ViewItem> view;
+  const int cpu_share = world.cpu_share();  // collective: before anything can fail
   const bool ready = set_up_together(world, [&] {
-    if (world.mpi()) {
-      const Allocation allocation = Allocation::from_environment();
-      spdlog::info("allocation: {}", allocation.describe());
-      torch::set_num_threads(allocation.threads(threads));
-    } else if (threads > 0) {
-      torch::set_num_threads(threads);
-    }
+    const Allocation allocation = Allocation::from_environment();
+    if (world.mpi()) spdlog::info("allocation: {}", allocation.describe());
+    if (world.mpi() || threads > 0) torch::set_num_threads(allocation.threads(threads, cpu_share));
     job = cl.job();
     if (!data.empty()) job.set("data", "cohort", data, "--data");
     if (job.get("data", "cohort").empty())
@@ -114,9 +111,10 @@ int run_train(const std::vector<std::string>& args) {
     options.group = group.get();
   }
   install_stop_handlers(SIGUSR2);
-  spdlog::info("training on {} ({} train, {} val recordings), {} epochs, {}{}",
+  spdlog::info("training on {} ({} train, {} val recordings), {} epochs, {}, {} threads{}",
                job.get("data", "cohort"), cohort->indices("train").size(),
                cohort->indices("val").size(), options.epochs, device.str(),
+               torch::get_num_threads(),
                world.size() > 1 ? fmt::format(", data-parallel over {} ranks (global batch {})",
                                               world.size(), hyper.batch_size)
                                 : "");

@@ -1,12 +1,14 @@
 #include "dist/world.hpp"
 
 #include <mpi.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <vector>
 
 #include "io/allocation.hpp"
+#include "io/cpu_set.hpp"
 #include "io/error.hpp"
 
 namespace cpnas {
@@ -112,6 +114,34 @@ std::string World::agree(const std::string& error) const {
   if (first == size_) return "";
   const std::string out = broadcast_from(first, error);
   return first == rank_ ? out : "rank " + std::to_string(first) + ": " + out;
+}
+
+int World::cpu_share() const {
+  const std::vector<int> mine = allowed_cpus();
+  if (!mpi_) return std::max(1, static_cast<int>(mine.size()));
+  MPI_Comm node = MPI_COMM_NULL;
+  check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
+        "split by node");
+  int ranks = 1, me = 0;
+  MPI_Comm_size(node, &ranks);
+  MPI_Comm_rank(node, &me);
+  // As bitmaps of CPU_SETSIZE bits, the most that allowed_cpus() reports.
+  constexpr int kBytes = CPU_SETSIZE / 8;
+  std::vector<unsigned char> bits(kBytes, 0), all(static_cast<std::size_t>(ranks) * kBytes);
+  for (int cpu : mine) bits[cpu / 8] |= static_cast<unsigned char>(1u << (cpu % 8));
+  const int status = MPI_Allgather(bits.data(), kBytes, MPI_UNSIGNED_CHAR, all.data(), kBytes,
+                                   MPI_UNSIGNED_CHAR, node);
+  MPI_Comm_free(&node);
+  check(status, "allgather");
+  std::vector<std::vector<int>> sets(static_cast<std::size_t>(ranks));
+  for (int r = 0; r < ranks; ++r) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (all[static_cast<std::size_t>(r) * kBytes + cpu / 8] & (1u << (cpu % 8))) {
+        sets[static_cast<std::size_t>(r)].push_back(cpu);
+      }
+    }
+  }
+  return cpnas::cpu_share(sets, static_cast<std::size_t>(me));
 }
 
 void World::sum(void* values, int64_t count, bool doubles) const {

@@ -40,6 +40,9 @@ class World : public Mailbox {
   /// Collective agreement on failure: every rank passes its error (empty when fine) and gets
   /// the lowest failing rank's error, so all ranks throw together or go on together.
   std::string agree(const std::string& error) const;
+  /// This rank's share of the CPUs it may run on, shared with the ranks of its node that may run
+  /// on them too (cpu_share; collective). Outside a job, the CPUs this process may run on.
+  int cpu_share() const;
   /// Sums `count` floats or doubles over the ranks in place (collective).
   void sum(void* values, int64_t count, bool doubles) const;
   /// Ends every process of the job with `code`; returns only outside a job, by exiting.

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <thread>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace cpnas {
 namespace {
@@ -84,10 +84,17 @@ std::size_t Allocation::cpu_cache_limit() const {
   return node_memory / 4 / static_cast<std::size_t>(std::max(1, tasks_on_node));
 }
 
-int Allocation::threads(int option) const {
-  if (option > 0) return option;
-  if (cpus_per_task > 0) return cpus_per_task;
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / tasks_on_node);
+int Allocation::threads(int option, int cpu_share) const {
+  const int wanted = option > 0 ? option : cpus_per_task;
+  if (wanted <= 0) return cpu_share;
+  if (wanted <= cpu_share) return wanted;
+  spdlog::warn(
+      "{} {} threads, but this rank's share of the CPUs it may run on is {}: using {} (Open MPI "
+      "binds each rank to one core when it starts two or fewer; give mpirun --bind-to none or "
+      "--map-by slot:PE=<threads>, or srun --cpus-per-task=<threads>)",
+      option > 0 ? "--threads asks for" : "SLURM_CPUS_PER_TASK gives", wanted, cpu_share,
+      cpu_share);
+  return cpu_share;
 }
 
 std::string Allocation::describe() const {

@@ -21,9 +21,11 @@ struct Allocation {
 
   static Allocation from_environment();
 
-  /// Intra-op threads per rank: `option` when > 0, else cpus_per_task, else this node's cores
-  /// shared among its ranks.
-  int threads(int option) const;
+  /// Intra-op threads per rank: `option` when > 0, else cpus_per_task, else `cpu_share` (the
+  /// rank's share of the CPUs it may run on, World::cpu_share), and never more than cpu_share:
+  /// more would only take turns on the same cores. Capping an `option` or cpus_per_task logs a
+  /// warning that says why and how to bind.
+  int threads(int option, int cpu_share) const;
 
   /// What the caching CPU allocator may keep of freed tensors in this process: CPNAS_CPU_CACHE_MB
   /// when set, else a quarter of node_memory shared among the node's ranks, so that the caches

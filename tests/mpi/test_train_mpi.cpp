@@ -27,6 +27,7 @@
 #include "plugin/loader.hpp"
 #include "run_command.hpp"
 #include "small_train_job.hpp"
+#include "suite_set_up.hpp"
 #include "tiny_search.hpp"
 #include "train/evaluation.hpp"
 
@@ -109,14 +110,14 @@ int wait_status(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-class TrainMpi : public testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class TrainMpi : public SuiteSetUp<TrainMpi> {
+ public:
+  static std::string prepare() {
     allow_mpirun_as_root();
     // Each test runs in a process of its own: the cohort and the 1-process model are made once
     // per build of cpnas and job.
     const std::string stamp = build_stamp(kExe, kSmallTrainJob);
-    if (read_file(dir() + "/stamp") == stamp) return;
+    if (read_file(dir() + "/stamp") == stamp) return "";
     fs::remove_all(dir());
     fs::create_directories(dir());
     for (const std::string optimizer : {"sgd", "adam"}) {
@@ -124,12 +125,13 @@ class TrainMpi : public testing::Test {
     }
     const auto synth = run_command(kExe + " synth --out " + dir() + "/cohort.h5 " +
                                    kTinyCohortOptions + " --log-level warn 2>&1");
-    ASSERT_EQ(synth.status, 0) << synth.out;
+    if (synth.status != 0) return "cpnas synth: " + synth.out;
     for (const std::string optimizer : {"sgd", "adam"}) {
       const auto r = run_command(train(0, "one-" + optimizer + ".h5", "", optimizer) + " 2>&1");
-      ASSERT_EQ(r.status, 0) << r.out;
+      if (r.status != 0) return "the 1-process " + optimizer + " training: " + r.out;
     }
     std::ofstream(dir() + "/stamp") << stamp;
+    return "";
   }
 };
 
@@ -191,6 +193,20 @@ CommandResult train_faulty(const std::string& out, const std::string& block) {
                            "--plugin-path " + std::string(CPNAS_TEST_PLUGIN_DIR) +
                                "/tp_faulty --arch.block=" + block) +
                      " 2>&1");
+}
+
+TEST_F(TrainMpi, ThreadsBeyondARanksCoreAreCappedWithAWarningThatSaysHowToBind) {
+  // Bound to a core each, as Open MPI binds two ranks unless told otherwise.
+  const auto r = run_command("mpirun -n 2 --bind-to core " + kExe + " train --job " + dir() +
+                             "/sgd.ini --data " + dir() + "/cohort.h5 --threads 2 --out " + dir() +
+                             "/capped.h5 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("--threads asks for 2 threads, but this rank's share of the CPUs it may run "
+                       "on is 1: using 1"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("--bind-to none"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cpu, 1 threads, data-parallel over 2 ranks"), std::string::npos) << r.out;
 }
 
 TEST_F(TrainMpi, AnErrorOnTheRanksEndsThemAllWithItsMessage) {

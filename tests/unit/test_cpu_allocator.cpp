@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include "io/allocation.hpp"
+#include "io/cpu_set.hpp"
 #include "train/cpu_allocator.hpp"
 
 TEST(CachingCpuAllocator, ReusesLargeBlocksAndRespectsTheLimit) {
@@ -61,4 +62,39 @@ TEST(Allocation, TheCpuCacheIsBoundByTheJobsMemoryOnTheNodeSharedAmongItsRanks) 
   a = cpnas::Allocation::from_environment();
   EXPECT_GT(a.node_memory, std::size_t{300} << 20);
   EXPECT_NE(a.node_memory_source, "SLURM_MEM_PER_CPU");
+}
+
+TEST(CpuShare, RanksOnDisjointCoresKeepThemAndRanksOnOneSetShareIt) {
+  using Sets = std::vector<std::vector<int>>;
+  // Open MPI's binding of 2 ranks: a core each.
+  EXPECT_EQ(cpnas::cpu_share(Sets{{0}, {1}}, 0), 1);
+  // --bind-to none on 8 cores, 2 ranks: 4 each; 3 ranks: 2 each (8/3 rounded down).
+  const std::vector<int> eight = {0, 1, 2, 3, 4, 5, 6, 7};
+  EXPECT_EQ(cpnas::cpu_share(Sets{eight, eight}, 1), 4);
+  EXPECT_EQ(cpnas::cpu_share(Sets{eight, eight, eight}, 2), 2);
+  // Three ranks on three CPUs: a third each of all three is one CPU, not 0.999.
+  EXPECT_EQ(cpnas::cpu_share(Sets{{0, 1, 2}, {0, 1, 2}, {0, 1, 2}}, 0), 1);
+  // --map-by slot:PE=4: four cores each, none shared.
+  EXPECT_EQ(cpnas::cpu_share(Sets{{0, 1, 2, 3}, {4, 5, 6, 7}}, 1), 4);
+  // Overlapping sets: 2 own cores + half of 2 shared ones.
+  EXPECT_EQ(cpnas::cpu_share(Sets{{0, 1, 2, 3}, {2, 3}}, 0), 3);
+  EXPECT_EQ(cpnas::cpu_share(Sets{{0, 1, 2, 3}, {2, 3}}, 1), 1);
+  // A rank whose affinity could not be read runs on one thread.
+  EXPECT_EQ(cpnas::cpu_share(Sets{{}, eight}, 0), 1);
+  // This process: at least one CPU, at most those the machine has.
+  const auto mine = cpnas::allowed_cpus();
+  ASSERT_FALSE(mine.empty());
+  EXPECT_EQ(cpnas::cpu_share(Sets{mine}, 0), static_cast<int>(mine.size()));
+}
+
+TEST(Allocation, ThreadsNeverExceedTheRanksShareOfItsCpus) {
+  unsetenv("SLURM_CPUS_PER_TASK");
+  cpnas::Allocation a = cpnas::Allocation::from_environment();
+  EXPECT_EQ(a.threads(0, 3), 3);  // the share when nothing asks
+  EXPECT_EQ(a.threads(2, 3), 2);  // --threads within the share
+  EXPECT_EQ(a.threads(4, 1), 1);  // --threads beyond it: capped (with a warning)
+  a.cpus_per_task = 8;
+  EXPECT_EQ(a.threads(0, 8), 8);
+  EXPECT_EQ(a.threads(0, 2), 2);
+  EXPECT_EQ(a.threads(1, 8), 1);  // --threads before SLURM_CPUS_PER_TASK
 }
