@@ -8,7 +8,8 @@
 # share of the students' time in data loading, forward, backward, optimizer and validation
 # (weighted by each student's time; from the students' log lines). The same seed draws the same
 # students, so figures of two builds compare; figures of two CPUs need lscpu beside them.
-# Usage: bench/students_per_hour.sh LABEL [BUILD_DIR]   (STUDENTS=8 EPOCHS=2 INFANTS=60)
+# Usage: bench/students_per_hour.sh LABEL [BUILD_DIR]   (STUDENTS=8 EPOCHS=2 INFANTS=60;
+# ARRANGEMENTS="1x1 1xall allx1" picks the arrangements: ranks x threads)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -67,6 +68,11 @@ windows = int(students) * int(epochs) * int(per_epoch)
 print(f"{name:<24} {3600 * done / wall:9.1f} {windows / wall:12.2f}  {shares}   ({wall:.0f} s)")
 PY
 }
-run "1 rank x 1 thread" 1 1
-run "1 rank x $cores threads" 1 "$cores"
-run "$cores ranks x 1 thread" "$cores" 1
+for arrangement in ${ARRANGEMENTS:-1x1 1xall allx1}; do
+  case $arrangement in
+    1x1) run "1 rank x 1 thread" 1 1 ;;
+    1xall) run "1 rank x $cores threads" 1 "$cores" ;;
+    allx1) run "$cores ranks x 1 thread" "$cores" 1 ;;
+    *) echo "unknown arrangement '$arrangement' (1x1, 1xall, allx1)" >&2; exit 2 ;;
+  esac
+done

@@ -63,6 +63,7 @@ int run_bench(const std::vector<std::string>& args) {
                  "features from the cohort given by --data, on --threads loader threads.",
                  true);
   std::string mode, data;
+  ThroughputOptions o;
   int threads = 0, steps = 5, warmup = 2;
   int64_t batch = 0;
   cl.options().add_options()("mode", po::value(&mode)->required(), "train or eval")(
@@ -70,7 +71,10 @@ int run_bench(const std::vector<std::string>& args) {
       "batch", po::value(&batch)->default_value(0), "windows per step (0: [hyper] batch_size)")(
       "steps", po::value(&steps)->default_value(5), "timed steps")(
       "warmup", po::value(&warmup)->default_value(2), "untimed steps first")(
-      "data", po::value(&data), "cohort file (bench data)");
+      "data", po::value(&data), "cohort file (bench data)")(
+      "trace", po::value(&o.trace),
+      "train, eval: write a Chrome trace (chrome://tracing, Perfetto) of every operator of the "
+      "timed steps, forward and backward; bench/trace_summary.py sums it per operator");
   cl.add_device_option();
   cl.positional("mode", 1);
   if (!cl.parse(args)) return 0;
@@ -78,6 +82,7 @@ int run_bench(const std::vector<std::string>& args) {
     throw UsageError("bench: mode must be train, eval or data");
   }
   if (mode == "data" && data.empty()) throw UsageError("bench data needs --data COHORT");
+  if (mode == "data" && !o.trace.empty()) throw UsageError("bench: --trace is for train and eval");
   require_in_range("threads", threads, 0, 4096);
   require_in_range("batch", static_cast<double>(batch), 0, 65536);
   require_in_range("steps", steps, 1, 1e6);
@@ -90,7 +95,6 @@ int run_bench(const std::vector<std::string>& args) {
     return print_data_rate(cl, job, data, std::max(threads, 1),
                            batch > 0 ? batch : hyper.batch_size, steps, warmup);
   }
-  ThroughputOptions o;
   o.train = mode == "train";
   o.batch = batch > 0 ? batch : hyper.batch_size;
   o.joints = find_layout(job.get("data", "layout")).num_joints();

@@ -1,6 +1,12 @@
 #include "train/throughput.hpp"
 
 #include <chrono>
+#include <fstream>
+#include <optional>
+
+#include <torch/csrc/autograd/profiler_legacy.h>
+
+#include "io/error.hpp"
 
 namespace cpnas {
 
@@ -35,11 +41,22 @@ Throughput measure_throughput(StudentImpl& student, const Hyper& hyper,
 
   for (int i = 0; i < o.warmup_steps; ++i) step();
   finish();
+  std::ofstream trace_file;
+  std::optional<torch::autograd::profiler::RecordProfile> profile;
+  if (!o.trace.empty()) {
+    trace_file.open(o.trace);
+    if (!trace_file) throw Error("cannot write the trace '" + o.trace + "'");
+    profile.emplace(trace_file);
+  }
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < o.steps; ++i) step();
   finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  profile.reset();  // writes the trace
+  if (trace_file.is_open() && !trace_file.flush()) {
+    throw Error("cannot write the trace '" + o.trace + "'");
+  }
   return {o.batch * o.steps / seconds, 1000.0 * seconds / o.steps};
 }
 

@@ -2,6 +2,7 @@
 // Times training steps or evaluation forwards of a student on random input of its shape.
 
 #include <cstdint>
+#include <string>
 
 #include "model/precision.hpp"
 #include "model/student.hpp"
@@ -18,6 +19,10 @@ struct ThroughputOptions {
   int steps = 5;
   Precision precision = Precision::fp32;
   torch::Device device = torch::kCPU;  ///< the student must already be there
+  /// When set, LibTorch's profiler records every operator of the timed steps, forward and
+  /// backward, into this Chrome trace file (chrome://tracing, Perfetto); the times then include
+  /// the profiler's overhead.
+  std::string trace;
 };
 
 struct Throughput {
