@@ -20,10 +20,11 @@ torch::Tensor in_layout_of(const torch::Tensor& y, const torch::Tensor& x) {
 // outermost, then B blocks of C channels, as channels-last stores it), by `left` [R, V*B]:
 // channels-last [N, C, T, R]. One batched product straight on the layout, where reading the
 // joints as the last dimension would cost two layout copies of x's size (3x slower in total).
-torch::Tensor aggregate_frames(const torch::Tensor& left, const torch::Tensor& x, int64_t channels,
-                               const Epilogue* end) {
+torch::Tensor aggregate_frames(const torch::Tensor& left, const torch::Tensor& support,
+                               const torch::Tensor& x, int64_t channels, const Epilogue* end) {
   const int64_t n = x.size(0), t = x.size(2);
-  return product_per_frame(left, x.permute({0, 2, 3, 1}).reshape({n * t, -1, channels}), end)
+  return product_per_frame(left, x.permute({0, 2, 3, 1}).reshape({n * t, -1, channels}), end,
+                           support)
       .view({n, t, left.size(0), channels})
       .permute({0, 3, 1, 2});
 }
@@ -86,9 +87,12 @@ torch::Tensor SpatialGraphLayerImpl::convolve_then_aggregate(const torch::Tensor
                                                              const Epilogue* end) {
   const int64_t n = x.size(0), t = x.size(2), v = x.size(3);
   if (channels_last(x)) {
-    // A frame of the convolution's output is [V*K, C]; left[w, (v, k)] = G_k[v, w].
-    return aggregate_frames(graph.permute({2, 1, 0}).reshape({v, v * subsets_}), conv_(x),
-                            out_channels_, end);
+    // A frame of the convolution's output is [V*K, C]; left[w, (v, k)] = G_k[v, w]. Its
+    // entries are the adjacency's: an edge whose importance is trained to 0 keeps its gradient.
+    const auto as_left = [&](const torch::Tensor& g) {
+      return g.permute({2, 1, 0}).reshape({v, v * subsets_});
+    };
+    return aggregate_frames(as_left(graph), as_left(adjacency_), conv_(x), out_channels_, end);
   }
   // [N, K*C, T, V] -> [N*C*T, K*V] so that all K subsets aggregate in one matrix product.
   auto y = conv_(x).view({n, subsets_, out_channels_, t, v}).permute({0, 2, 3, 1, 4});

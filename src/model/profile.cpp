@@ -50,6 +50,13 @@ std::unique_ptr<at::ObserverContext> cost_of(const at::RecordFunction& fn) {
     cost->macs_per_output = w.size(1) * w.size(2) * w.size(3) + bias;
   } else if (is(name, "aten::batch_norm")) {
     cost->macs_per_output = 2;
+  } else if (is(name, "cpnas::product_per_frame")) {
+    // Not an operator: LibTorch records no outputs of it. Its output is [B, R, C] of left [R, J]
+    // and frames [B, J, C], counted as the dense product at::bmm would compute.
+    needs(2);
+    const auto left = inputs[0].toTensor(), frames = inputs[1].toTensor();
+    counted_graph_macs += frames.size(0) * left.size(0) * frames.size(2) * left.size(1);
+    return nullptr;
   } else if (is(name, "aten::mm") || is(name, "aten::matmul") || is(name, "aten::bmm")) {
     needs(1);
     cost->macs_per_output = inputs[0].toTensor().size(-1);
@@ -141,7 +148,7 @@ ModelProfile profile_student(StudentImpl& student, int64_t joints, int64_t frame
   const bool was_training = student.is_training();
   student.eval();
   // Recording gradients keeps every layer on its defining operators: without them evaluation
-  // folds BatchNorm into convolutions and changes layouts, and the count would follow that.
+  // folds BatchNorm into convolutions and fuses layer ends, and the count would follow that.
   torch::AutoGradMode with_gradients(true);
   const auto input = torch::zeros({1, student.num_features(), 4, frames, joints});
   Profiler profiler;

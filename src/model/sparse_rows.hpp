@@ -19,7 +19,8 @@ struct SparseRows {
 };
 
 /// The non-zeros of fp32 matrix m [R, J] (a NaN counts as non-zero, as the dense product would
-/// spread it).
-SparseRows sparse_rows(const torch::Tensor& m);
+/// spread it). With `support` (a matrix of m's shape), the entries are where support is non-zero,
+/// whatever m holds there: a trained graph keeps the adjacency's edges even where a weight is 0.
+SparseRows sparse_rows(const torch::Tensor& m, const torch::Tensor& support = {});
 
 }  // namespace cpnas

@@ -59,14 +59,10 @@ torch::Tensor InputStreamImpl::forward(const torch::Tensor& x, LayerObserver* ob
                                        const std::string& name) {
   auto y = observed(observer, name + ".bn", *bn_, bn_(x));
   // oneDNN convolves channels-last tensors without reordering them to its blocked layout and
-  // back: paper-best evaluates 14 % faster on one CPU thread. Training stays channels-first:
-  // it would be 15 % faster in bf16, but oneDNN's channels-last gradients round differently at
-  // each batch size, and Adam magnifies that noise in the (exactly zero) gradients of biases in
-  // front of BatchNorm until 2 ranks' scores differ from one process's by 1.8e-3 (1.5e-4 in
-  // channels-first, 6e-4 between 1 and 2 threads), past what tests/mpi holds them to.
+  // back: paper-best evaluates 14 % faster on one CPU thread, and trains 1.5x faster (LibTorch
+  // 1.13's channels-first depthwise convolution backward and BatchNorm are several times slower).
   // The input's BatchNorm runs before: over 4 channels it is 5x slower channels-last.
-  if (y.is_cpu() && !torch::GradMode::is_enabled())
-    y = y.contiguous(torch::MemoryFormat::ChannelsLast);
+  if (y.is_cpu()) y = y.contiguous(torch::MemoryFormat::ChannelsLast);
   y = observed(observer, name + ".stem_graph", *stem_graph_, stem_graph_(y));
   y = observed(observer, name + ".stem_temporal", *stem_temporal_, stem_temporal_->forward(y));
   for (size_t b = 0; b < blocks_.size(); ++b) {
@@ -113,6 +109,16 @@ StudentImpl::StudentImpl(const Arch& arch, const Skeleton& skeleton, int64_t num
   dropout_ = arch.dropout;
   classifier_ = register_module("classifier",
                                 torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, kClasses, 1)));
+  // A convolution's bias right before a BatchNorm (every ConvBN) cancels in the batch's mean: its
+  // gradient is exactly 0, and what autograd computes is rounding noise. Adam scales that noise to
+  // lr-sized steps (its update is m / sqrt(v)), which then move BatchNorm's running mean, and the
+  // noise differs between memory layouts, thread counts and ranks: the gradient is set to its 0.
+  for (const auto& module : modules(/*include_self=*/false)) {
+    auto* layer = module->as<ConvBNImpl>();
+    if (layer && layer->conv->bias.defined() && layer->conv->bias.requires_grad()) {
+      layer->conv->bias.register_hook([](const torch::Tensor& g) { return torch::zeros_like(g); });
+    }
+  }
   auto global = at::detail::getDefaultCPUGenerator();
   std::lock_guard<std::mutex> lock(global.mutex());
   generator_ = global.clone();
