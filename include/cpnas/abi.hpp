@@ -25,7 +25,9 @@
 ///      ConvBN::folded() (layers.hpp).
 /// 1.4: the descriptor's item_size and host_services; the loader refuses a plugin of a newer
 ///      minor version and one whose host services did not bind to the core's.
-#define CPNAS_ABI_MINOR 4
+/// 1.5: BatchNorm::forward_activated() and ConvBN::forward_activated() with the core's
+///      cpnas::host::batch_norm_activate (batch_norm.hpp, layers.hpp).
+#define CPNAS_ABI_MINOR 5
 
 #define CPNAS_STRINGIFY_IMPL(x) #x
 #define CPNAS_STRINGIFY(x) CPNAS_STRINGIFY_IMPL(x)
@@ -69,10 +71,11 @@ enum cpnas_plugin_kind : uint32_t {
 /// The core's services that a plugin's code calls through weak symbols, bound when the plugin is
 /// loaded into cpnas; the index of each in `cpnas_plugin_descriptor::host_services`. Since 1.4.
 enum cpnas_host_service : uint32_t {
-  CPNAS_HOST_BATCH_NORM = 0,     ///< cpnas::host::batch_norm (batch_norm.hpp)
-  CPNAS_HOST_SWISH_INPLACE = 1,  ///< cpnas::host::swish_ (activation.hpp)
-  CPNAS_HOST_SWISH = 2,          ///< cpnas::host::swish (activation.hpp)
-  CPNAS_HOST_SERVICE_COUNT = 3,
+  CPNAS_HOST_BATCH_NORM = 0,           ///< cpnas::host::batch_norm (batch_norm.hpp)
+  CPNAS_HOST_SWISH_INPLACE = 1,        ///< cpnas::host::swish_ (activation.hpp)
+  CPNAS_HOST_SWISH = 2,                ///< cpnas::host::swish (activation.hpp)
+  CPNAS_HOST_BATCH_NORM_ACTIVATE = 3,  ///< cpnas::host::batch_norm_activate (batch_norm.hpp); 1.5
+  CPNAS_HOST_SERVICE_COUNT = 4,
 };
 
 /// One named factory. `factory` points to a function of the type that `kind` names.

@@ -21,7 +21,7 @@ class BasicBlockImpl : public Block {
         residual_(register_module("residual", TemporalResidual(o.channels, o.stride))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    return add_into(activate_(act_, conv_(x)), residual_(x));
+    return add_into(conv_->forward_activated(x, act_), residual_(x));
   }
 
  private:

@@ -13,6 +13,8 @@
 
 #include <torch/torch.h>
 
+#include "cpnas/activation.hpp"
+
 namespace cpnas {
 
 class BatchNormImpl;
@@ -23,6 +25,11 @@ namespace host {
 /// loads into any process: without the core it is null and BatchNorm normalises locally.
 __attribute__((weak, visibility("default"))) torch::Tensor batch_norm(BatchNormImpl& bn,
                                                                       const torch::Tensor& x);
+
+/// The training forward of `bn` followed by the activation `a`, defined by the cpnas core (on
+/// the CPU both in one pass over memory where it can). Declared weak like batch_norm. Since 1.5.
+__attribute__((weak, visibility("default"))) torch::Tensor batch_norm_activate(
+    BatchNormImpl& bn, const torch::Tensor& x, Activation a);
 
 }  // namespace host
 
@@ -47,6 +54,16 @@ class BatchNormImpl : public torch::nn::Cloneable<BatchNormImpl> {
   torch::Tensor forward(const torch::Tensor& x) {
     if (is_training() && host::batch_norm != nullptr) return host::batch_norm(*this, x);
     return local_forward(x);
+  }
+
+  /// activate_(a, forward(x)): what a layer that normalises and then activates computes. In
+  /// training the core may normalise and activate in one pass (swish on the CPU: a training step
+  /// of paper-best is ~10 % faster), with the same result up to rounding. Since ABI 1.5.
+  torch::Tensor forward_activated(const torch::Tensor& x, Activation a) {
+    if (is_training() && host::batch_norm_activate != nullptr) {
+      return host::batch_norm_activate(*this, x, a);
+    }
+    return activate_(a, forward(x));
   }
 
   /// The statistics of this process's batch in training, the running ones otherwise.

@@ -61,6 +61,12 @@ class ConvBNImpl : public torch::nn::Module {
                                              .groups(o.groups()));
   }
 
+  /// activate_(a, forward(x)), with BatchNorm and the activation as one step in training
+  /// (BatchNormImpl::forward_activated). Since ABI 1.5.
+  torch::Tensor forward_activated(const torch::Tensor& x, Activation a) {
+    return is_training() ? bn->forward_activated(conv(x), a) : activate_(a, forward(x));
+  }
+
   /// The convolution's weight and bias with BatchNorm's running statistics folded in (a
   /// per-channel affine map): the convolution they define computes what this layer computes
   /// when not training. Since ABI 1.3.

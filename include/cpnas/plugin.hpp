@@ -47,7 +47,8 @@ const void* erase_factory(Factory f) {
     static const void* const host_services[CPNAS_HOST_SERVICE_COUNT] = {                   \
         reinterpret_cast<const void*>(&cpnas::host::batch_norm),                           \
         reinterpret_cast<const void*>(&cpnas::host::swish_),                               \
-        reinterpret_cast<const void*>(&cpnas::host::swish)};                               \
+        reinterpret_cast<const void*>(&cpnas::host::swish),                                \
+        reinterpret_cast<const void*>(&cpnas::host::batch_norm_activate)};                 \
     static const cpnas_plugin_descriptor descriptor = {CPNAS_ABI_MAJOR,                    \
                                                        CPNAS_ABI_MINOR,                    \
                                                        sizeof(cpnas_plugin_descriptor),    \

@@ -19,8 +19,8 @@ class BottleneckBlockImpl : public cpnas::Block {
         residual_(register_module("residual", cpnas::TemporalResidual(o.channels, o.stride))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    auto y = cpnas::activate_(act_, reduce_(x));
-    y = cpnas::activate_(act_, conv_(y));
+    auto y = reduce_->forward_activated(x, act_);
+    y = conv_->forward_activated(y, act_);
     return cpnas::activate_(act_, cpnas::add_into(expand_(y), residual_(x)));
   }
 

@@ -19,8 +19,8 @@ class SepBlockImpl : public cpnas::Block {
         residual_(register_module("residual", cpnas::TemporalResidual(o.channels, o.stride))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    auto y = cpnas::activate_(act_, expand_(x));
-    y = cpnas::activate_(act_, depthwise_(y));
+    auto y = expand_->forward_activated(x, act_);
+    y = depthwise_->forward_activated(y, act_);
     return cpnas::add_into(project_(y), residual_(x));
   }
 

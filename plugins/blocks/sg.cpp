@@ -23,8 +23,8 @@ class SandglassBlockImpl : public cpnas::Block {
         residual_(register_module("residual", cpnas::TemporalResidual(o.channels, o.stride))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    auto y = cpnas::activate_(act_, depthwise_in_(x));
-    y = cpnas::activate_(act_, expand_(reduce_(y)));
+    auto y = depthwise_in_->forward_activated(x, act_);
+    y = expand_->forward_activated(reduce_(y), act_);
     return cpnas::add_into(depthwise_out_(y), residual_(x));
   }
 

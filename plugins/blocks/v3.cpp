@@ -42,8 +42,8 @@ class V3BlockImpl : public cpnas::Block {
         residual_(register_module("residual", cpnas::TemporalResidual(o.channels, o.stride))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    auto y = depthwise_(cpnas::activate_(act_, expand_(x)));
-    y = cpnas::activate_(act_, project_(excite_(y)));
+    auto y = depthwise_(expand_->forward_activated(x, act_));
+    y = project_->forward_activated(excite_(y), act_);
     return cpnas::add_into(y, residual_(x));
   }
 

@@ -1,7 +1,6 @@
 #include "dist/sync_batch_norm.hpp"
 
 #include "cpnas/batch_norm.hpp"
-#include "dist/batch_shard.hpp"
 #include "io/error.hpp"
 
 namespace cpnas {
@@ -34,27 +33,13 @@ struct SynchronisedBatchNorm : torch::autograd::Function<SynchronisedBatchNorm> 
       stats[2 * channels].fill_(static_cast<double>(n));
     }
     group->sum(stats);
+    const auto [mean, var] = finish_batch_statistics(*bn, stats);
     const double count = stats[2 * channels].item<double>();
-    if (count < 2) {
-      throw Error("BatchNorm needs more than one value per channel in a training batch, got " +
-                  std::to_string(static_cast<int64_t>(count)));
-    }
-    const auto mean = stats.slice(0, 0, channels) / count;
-    const auto var = (stats.slice(0, channels, 2 * channels) / count - mean.square()).clamp_min(0);
-    const double eps = BatchNormImpl::kEps;
-    const auto invstd = (var + eps).rsqrt().to(torch::kFloat);
+    const auto invstd = (var + BatchNormImpl::kEps).rsqrt().to(torch::kFloat);
     const auto xhat = (xf - per_channel(mean.to(torch::kFloat))) * per_channel(invstd);
     auto y = xhat;
     if (weight.defined()) y = y * per_channel(weight.to(torch::kFloat));
     if (bias.defined()) y = y + per_channel(bias.to(torch::kFloat));
-
-    {
-      bn->num_batches_tracked += 1;
-      const double factor = BatchNormImpl::kMomentum;
-      const auto unbiased = var * (count / (count - 1));
-      bn->running_mean.mul_(1 - factor).add_(mean.to(bn->running_mean.dtype()) * factor);
-      bn->running_var.mul_(1 - factor).add_(unbiased.to(bn->running_var.dtype()) * factor);
-    }
     ctx->save_for_backward({xhat, weight, invstd});
     ctx->saved_data["count"] = count;
     ctx->saved_data["group"] = reinterpret_cast<int64_t>(group);
@@ -92,6 +77,25 @@ struct SynchronisedBatchNorm : torch::autograd::Function<SynchronisedBatchNorm> 
 
 }  // namespace
 
+std::pair<torch::Tensor, torch::Tensor> finish_batch_statistics(BatchNormImpl& bn,
+                                                                const torch::Tensor& stats) {
+  const int64_t channels = (stats.size(0) - 1) / 2;
+  const double count = stats[2 * channels].item<double>();
+  if (count < 2) {
+    throw Error("BatchNorm needs more than one value per channel in a training batch, got " +
+                std::to_string(static_cast<int64_t>(count)));
+  }
+  const auto mean = stats.slice(0, 0, channels) / count;
+  const auto var = (stats.slice(0, channels, 2 * channels) / count - mean.square()).clamp_min(0);
+  torch::NoGradGuard no_grad;
+  bn.num_batches_tracked += 1;
+  const double factor = BatchNormImpl::kMomentum;
+  const auto unbiased = var * (count / (count - 1));
+  bn.running_mean.mul_(1 - factor).add_(mean.to(bn.running_mean.dtype()) * factor);
+  bn.running_var.mul_(1 - factor).add_(unbiased.to(bn.running_var.dtype()) * factor);
+  return {mean, var};
+}
+
 torch::Tensor synchronised_batch_norm(BatchNormImpl& bn, const torch::Tensor& x,
                                       Collective& group) {
   TORCH_CHECK(x.dim() == 4, "BatchNorm expects [N, C, T, V], got ", x.sizes());
@@ -110,15 +114,4 @@ std::vector<std::string> unsynchronised_batch_norms(torch::nn::Module& module) {
   return found;
 }
 
-namespace host {
-
-torch::Tensor batch_norm(BatchNormImpl& bn, const torch::Tensor& x) {
-  const BatchShard* shard = current_batch_shard();
-  if (shard == nullptr || shard->group == nullptr || shard->group->size() == 1) {
-    return bn.local_forward(x);
-  }
-  return synchronised_batch_norm(bn, x, *shard->group);
-}
-
-}  // namespace host
 }  // namespace cpnas

@@ -134,6 +134,12 @@ inline float activate(float x) {
   return x;
 }
 
+/// swish_gradient() on one value.
+inline float swish_gradient(float x, float g) {
+  const float s = 1.0f / (1.0f + std::exp(-x));
+  return g * s * (1.0f + x * (1.0f - s));
+}
+
 /// finish<A>() on one value.
 template <Activation A>
 inline float finish(float v, float scale, float shift, const float* residual) {

@@ -17,7 +17,7 @@ torch::Tensor AttentionLayerImpl::forward(const torch::Tensor& x) {
   if (!is_training() && vectorised(x, x)) {
     return apply_epilogue_(std::move(gated), running_epilogue(*bn_, act_, x));
   }
-  return add_into(activate_(act_, bn_(gated)), x);
+  return add_into(bn_->forward_activated(gated, act_), x);
 }
 
 namespace {

@@ -8,6 +8,7 @@
 
 #include "cpnas/activation.hpp"
 #include "model/cpu_features.hpp"
+#include "model/element_type.hpp"
 #include "model/parallel.hpp"
 #include "model/simd_math.hpp"
 
@@ -30,10 +31,7 @@ __attribute__((target("avx2,fma"))) void swish_gradient_range(const T* x, const 
   for (; i + 8 <= end; i += 8) {
     simd::store(out + i, simd::swish_gradient(simd::load(x + i), simd::load(g + i)));
   }
-  for (; i < end; ++i) {
-    const float v = float(x[i]), s = 1.0f / (1.0f + std::exp(-v));
-    out[i] = static_cast<T>(float(g[i]) * s * (1.0f + v * (1.0f - s)));
-  }
+  for (; i < end; ++i) out[i] = static_cast<T>(simd::swish_gradient(float(x[i]), float(g[i])));
 }
 
 #else
@@ -50,19 +48,8 @@ void swish_gradient_range(const T*, const T*, T*, int64_t, int64_t) {
 #endif
 
 bool has_kernel(const torch::Tensor& x) {
-  return use_cpu_kernels() && x.device().is_cpu() &&
-         (x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kBFloat16) &&
+  return use_cpu_kernels() && x.device().is_cpu() && fp32_or_bf16(x) &&
          x.is_non_overlapping_and_dense();
-}
-
-// Calls f(T{}) for x's element type, float or c10::BFloat16 (has_kernel(x)).
-template <class F>
-void with_element_type(const torch::Tensor& x, F&& f) {
-  if (x.scalar_type() == torch::kFloat) {
-    f(float{});
-  } else {
-    f(c10::BFloat16{});
-  }
 }
 
 // Elementwise over dense memory in any order: the tensors share x's strides, so each is one flat
@@ -90,12 +77,7 @@ struct SwishFunction : torch::autograd::Function<SwishFunction> {
                                                  torch::autograd::variable_list grads) {
     RECORD_FUNCTION("cpnas::swish_backward", std::vector<c10::IValue>());
     const auto x = ctx->get_saved_variables()[0];
-    auto g = grads[0];
-    // An incoming gradient in another layout or type (a sum's is an expanded scalar) is laid
-    // out as x first.
-    if (g.strides() != x.strides() || g.scalar_type() != x.scalar_type()) {
-      g = at::empty_like(x).copy_(g);
-    }
+    const auto g = laid_out_as(grads[0], x);
     auto out = at::empty_like(x);
     with_element_type(x, [&](auto t) {
       using scalar_t = decltype(t);

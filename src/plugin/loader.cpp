@@ -104,10 +104,12 @@ void check_descriptor(const cpnas_plugin_descriptor& d, const std::string& where
 // would run, in data-parallel training, with one rank's BatchNorm statistics: refuse it.
 void check_host_services(const cpnas_plugin_descriptor& d, const std::string& where) {
   static const char* const names[CPNAS_HOST_SERVICE_COUNT] = {
-      "cpnas::host::batch_norm", "cpnas::host::swish_", "cpnas::host::swish"};
+      "cpnas::host::batch_norm", "cpnas::host::swish_", "cpnas::host::swish",
+      "cpnas::host::batch_norm_activate"};
   const void* const core[CPNAS_HOST_SERVICE_COUNT] = {
       reinterpret_cast<const void*>(&host::batch_norm),
-      reinterpret_cast<const void*>(&host::swish_), reinterpret_cast<const void*>(&host::swish)};
+      reinterpret_cast<const void*>(&host::swish_), reinterpret_cast<const void*>(&host::swish),
+      reinterpret_cast<const void*>(&host::batch_norm_activate)};
   const uint32_t n = std::min<uint32_t>(d.host_count, CPNAS_HOST_SERVICE_COUNT);
   if (n > 0 && !d.host_services) throw Error(where + ": host services missing");
   for (uint32_t k = 0; k < n; ++k) {

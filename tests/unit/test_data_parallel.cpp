@@ -81,14 +81,14 @@ struct Pass {
   torch::Tensor y, dx, dweight, dbias, running_mean, running_var;
 };
 
-// One training forward and backward of a fresh BatchNorm on `x`, the loss weighting each output
-// element by `w` (so that gradients differ from element to element).
-Pass train_step(const torch::Tensor& x, const torch::Tensor& w) {
+// One training forward and backward of a fresh BatchNorm on `x` (swish after it where asked), the
+// loss weighting each output element by `w` (so that gradients differ from element to element).
+Pass train_step(const torch::Tensor& x, const torch::Tensor& w, bool swish = false) {
   BatchNorm bn(x.size(1));
   bn->weight.data().copy_(torch::linspace(0.5, 2, x.size(1)));
   bn->bias.data().copy_(torch::linspace(-1, 1, x.size(1)));
   auto input = x.clone().requires_grad_(true);
-  auto y = bn(input);
+  auto y = swish ? bn->forward_activated(input, Activation::swish) : bn(input);
   (y * w).sum().backward();
   return {y.detach(),      input.grad(),     bn->weight.grad(),
           bn->bias.grad(), bn->running_mean, bn->running_var};
@@ -119,11 +119,13 @@ TEST(BatchNorm, ComputesWhatTorchBatchNorm2dComputesUnderTheSameNames) {
   EXPECT_TRUE(torch::allclose(ours(x), theirs(x), 1e-5, 1e-6));
 }
 
-TEST(SynchronisedBatchNorm, ThreeRanksWithUnevenAndEmptySharesEqualOneBatch) {
-  torch::manual_seed(11);
-  const auto x = torch::randn({10, 3, 6, 5}) * 4 + 7;
-  const auto w = torch::randn({10, 3, 6, 5});
-  const Pass whole = train_step(x, w);
+namespace {
+
+// Three ranks (simulated by threads) holding rows [0, 4), [4, 10) and none of x train as one
+// process holding them all.
+void expect_three_ranks_equal_one_batch(const torch::Tensor& x, bool swish) {
+  const auto w = torch::randn(x.sizes());
+  const Pass whole = train_step(x, w, swish);
 
   const std::vector<int64_t> bounds{0, 4, 10, 10};  // the last rank holds no rows
   ThreadGroup group(3);
@@ -134,8 +136,8 @@ TEST(SynchronisedBatchNorm, ThreeRanksWithUnevenAndEmptySharesEqualOneBatch) {
       ThreadRank rank(group, r);
       const BatchShard shard{10, bounds[r], &rank};
       BatchShardScope scope(shard);
-      parts[r] =
-          train_step(x.slice(0, bounds[r], bounds[r + 1]), w.slice(0, bounds[r], bounds[r + 1]));
+      parts[r] = train_step(x.slice(0, bounds[r], bounds[r + 1]),
+                            w.slice(0, bounds[r], bounds[r + 1]), swish);
     });
   }
   for (auto& t : ranks) t.join();
@@ -153,8 +155,23 @@ TEST(SynchronisedBatchNorm, ThreeRanksWithUnevenAndEmptySharesEqualOneBatch) {
     EXPECT_TRUE(torch::allclose(p.running_var, whole.running_var, 1e-5, 1e-6));
   }
   // A wrong formula would fail the checks above: the rows of one rank alone normalise otherwise.
-  EXPECT_FALSE(
-      torch::allclose(train_step(x.slice(0, 0, 4), w.slice(0, 0, 4)).y, parts[0].y, 1e-3, 1e-3));
+  EXPECT_FALSE(torch::allclose(train_step(x.slice(0, 0, 4), w.slice(0, 0, 4), swish).y, parts[0].y,
+                               1e-3, 1e-3));
+}
+
+}  // namespace
+
+TEST(SynchronisedBatchNorm, ThreeRanksWithUnevenAndEmptySharesEqualOneBatch) {
+  torch::manual_seed(11);
+  expect_three_ranks_equal_one_batch(torch::randn({10, 3, 6, 5}) * 4 + 7, false);
+}
+
+// Channels-last, as the CPU trains: the core's kernels (batch_norm_training.cpp), with swish.
+TEST(SynchronisedBatchNorm, TheCoresChannelsLastKernelsWithSwishEqualOneBatch) {
+  torch::manual_seed(12);
+  const auto x =
+      (torch::randn({10, 19, 6, 5}) * 4 + 7).contiguous(torch::MemoryFormat::ChannelsLast);
+  expect_three_ranks_equal_one_batch(x, true);
 }
 
 TEST(BatchDropout, EachRankKeepsItsRowsOfTheGlobalBatchMask) {

@@ -1,0 +1,179 @@
+// BatchNorm in training, alone and followed by swish (model/batch_norm_training.cpp): the core's
+// channels-last CPU kernels against LibTorch's operators in double precision, forward (output,
+// running statistics) and backward (input, weight and bias gradients).
+#include <gtest/gtest.h>
+
+#include <ATen/Parallel.h>
+
+#include <limits>
+
+#include "cpnas/batch_norm.hpp"
+#include "model/batch_norm_training.hpp"
+#include "model/cpu_features.hpp"
+
+using namespace cpnas;
+
+namespace {
+
+struct Step {
+  torch::Tensor y, dx, dweight, dbias, running_mean, running_var;
+  int64_t tracked = 0;
+};
+
+torch::Tensor weight_of(int64_t channels) {
+  return torch::linspace(0.5, 2, channels);
+}
+torch::Tensor bias_of(int64_t channels) {
+  return torch::linspace(-1, 1, channels);
+}
+
+// One training forward and backward of a fresh cpnas::BatchNorm on `x` (its layout and type
+// kept), swish after it where asked, the loss weighting each output element by `w`.
+Step core_step(const torch::Tensor& x, const torch::Tensor& w, bool swish) {
+  BatchNorm bn(x.size(1));
+  bn->weight.data().copy_(weight_of(x.size(1)));
+  bn->bias.data().copy_(bias_of(x.size(1)));
+  auto input = x.detach().clone().requires_grad_(true);
+  auto y = swish ? bn->forward_activated(input, Activation::swish) : bn(input);
+  (y.to(torch::kFloat) * w).sum().backward();
+  return {y.detach(),
+          input.grad(),
+          bn->weight.grad(),
+          bn->bias.grad(),
+          bn->running_mean,
+          bn->running_var,
+          bn->num_batches_tracked.item<int64_t>()};
+}
+
+// The same with LibTorch's batch_norm and silu in double precision.
+Step reference_step(const torch::Tensor& x, const torch::Tensor& w, bool swish) {
+  const int64_t c = x.size(1);
+  const auto d = torch::kDouble;
+  auto input = x.detach().to(d).contiguous().requires_grad_(true);
+  auto weight = weight_of(c).to(d).requires_grad_(true);
+  auto bias = bias_of(c).to(d).requires_grad_(true);
+  auto mean = torch::zeros({c}, d), var = torch::ones({c}, d);
+  auto y = torch::batch_norm(input, weight, bias, mean, var, true, BatchNormImpl::kMomentum,
+                             BatchNormImpl::kEps, false);
+  if (swish) y = torch::silu(y);
+  (y * w.to(d)).sum().backward();
+  return {y.detach(), input.grad(), weight.grad(), bias.grad(), mean, var, 1};
+}
+
+void expect_close(const torch::Tensor& ours, const torch::Tensor& reference, double tolerance,
+                  const std::string& what) {
+  const auto a = ours.to(torch::kDouble), b = reference.to(torch::kDouble);
+  const double error = (a - b).abs().max().item<double>();
+  const double scale = b.abs().max().item<double>();
+  EXPECT_LE(error, tolerance * std::max(scale, 1.0)) << what << ": max error " << error;
+}
+
+void expect_same_step(const Step& ours, const Step& reference, double tolerance,
+                      const std::string& what) {
+  expect_close(ours.y, reference.y, tolerance, what + " output");
+  expect_close(ours.dx, reference.dx, tolerance, what + " input gradient");
+  expect_close(ours.dweight, reference.dweight, tolerance, what + " weight gradient");
+  expect_close(ours.dbias, reference.dbias, tolerance, what + " bias gradient");
+  expect_close(ours.running_mean, reference.running_mean, tolerance, what + " running mean");
+  expect_close(ours.running_var, reference.running_var, tolerance, what + " running variance");
+  EXPECT_EQ(ours.tracked, 1) << what;
+}
+
+torch::Tensor channels_last_input(int64_t channels, torch::ScalarType type = torch::kFloat) {
+  return (torch::randn({6, channels, 10, 7}) * 3 + 2)
+      .to(type)
+      .contiguous(torch::MemoryFormat::ChannelsLast);
+}
+
+}  // namespace
+
+TEST(BatchNormTraining, TheCoresKernelsServeChannelsLastFp32AndBf16CpuTensors) {
+  BatchNorm bn(8);
+  const auto x = torch::randn({2, 8, 5, 3});
+  EXPECT_EQ(has_training_kernel(*bn, x.contiguous(torch::MemoryFormat::ChannelsLast)),
+            use_cpu_kernels());
+  EXPECT_EQ(has_training_kernel(
+                *bn, x.to(torch::kBFloat16).contiguous(torch::MemoryFormat::ChannelsLast)),
+            use_cpu_kernels());
+  EXPECT_FALSE(has_training_kernel(*bn, x));  // channels-first: LibTorch's
+  EXPECT_FALSE(has_training_kernel(*bn, x.to(torch::kDouble)));
+}
+
+TEST(BatchNormTraining, NormalisesAndActivatesAsLibTorchDoesForwardAndBackward) {
+  torch::manual_seed(5);
+  // 64 channels: whole vectors of 8; 13: a tail of 5 computed one by one.
+  for (const int64_t channels : {64, 13}) {
+    for (const bool swish : {false, true}) {
+      const auto x = channels_last_input(channels);
+      const auto w = torch::randn(x.sizes());
+      const std::string what =
+          std::to_string(channels) + " channels" + (swish ? ", swish" : ", no activation");
+      const Step ours = core_step(x, w, swish);
+      expect_same_step(ours, reference_step(x, w, swish), 2e-6, what);
+      EXPECT_TRUE(ours.y.is_contiguous(torch::MemoryFormat::ChannelsLast)) << what;
+      EXPECT_TRUE(ours.dx.is_contiguous(torch::MemoryFormat::ChannelsLast)) << what;
+    }
+  }
+}
+
+TEST(BatchNormTraining, Bf16InputsAreComputedInFp32) {
+  torch::manual_seed(6);
+  const auto x = channels_last_input(24, torch::kBFloat16);
+  const auto w = torch::randn(x.sizes());
+  const Step ours = core_step(x, w, true);
+  EXPECT_EQ(ours.y.scalar_type(), torch::kBFloat16);
+  EXPECT_EQ(ours.dx.scalar_type(), torch::kBFloat16);
+  EXPECT_EQ(ours.dweight.scalar_type(), torch::kFloat);
+  // bf16 keeps 8 significant bits: the output, the gradient arriving at it and the input's are
+  // rounded to them; the statistics are computed from the inputs' exact values.
+  const Step reference = reference_step(x, w, true);
+  expect_close(ours.y, reference.y, 8e-3, "output");
+  expect_close(ours.dx, reference.dx, 8e-3, "input gradient");
+  expect_close(ours.dweight, reference.dweight, 8e-3, "weight gradient");
+  expect_close(ours.running_mean, reference.running_mean, 2e-6, "running mean");
+  expect_close(ours.running_var, reference.running_var, 2e-6, "running variance");
+}
+
+TEST(BatchNormTraining, GivesTheSameBitsOnAnyThreadCount) {
+  torch::manual_seed(7);
+  const auto x = (torch::randn({8, 64, 30, 29}) + 1).contiguous(torch::MemoryFormat::ChannelsLast);
+  const auto w = torch::randn(x.sizes());
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);
+  const Step one = core_step(x, w, true);
+  at::set_num_threads(2);
+  const Step two = core_step(x, w, true);
+  at::set_num_threads(threads);
+  EXPECT_TRUE(torch::equal(one.y, two.y));
+  EXPECT_TRUE(torch::equal(one.dx, two.dx));
+  EXPECT_TRUE(torch::equal(one.dweight, two.dweight));
+  EXPECT_TRUE(torch::equal(one.running_var, two.running_var));
+}
+
+TEST(BatchNormTraining, OtherActivationsAndLayoutsComputeTheSameThroughLibTorch) {
+  torch::manual_seed(8);
+  const auto x = channels_last_input(16);
+  BatchNorm fused(16), separate(16);
+  const auto relu = fused->forward_activated(x, Activation::relu);
+  EXPECT_TRUE(torch::allclose(relu, torch::relu(separate(x)), 1e-5, 1e-6));
+  // Channels-first input: LibTorch's BatchNorm, then its silu.
+  const auto first = x.contiguous();
+  EXPECT_TRUE(torch::allclose(fused->forward_activated(first, Activation::swish),
+                              torch::silu(separate(first)), 1e-5, 1e-6));
+}
+
+TEST(BatchNormTraining, ANanInTheInputMakesItsChannelNan) {
+  auto x = channels_last_input(16);
+  x[2][3][4][5] = std::numeric_limits<float>::quiet_NaN();
+  BatchNorm bn(16);
+  const auto y = bn->forward_activated(x, Activation::swish).detach();
+  EXPECT_TRUE(y.select(1, 3).isnan().all().item<bool>());
+  EXPECT_FALSE(y.select(1, 2).isnan().any().item<bool>());
+  EXPECT_TRUE(bn->running_mean[3].isnan().item<bool>());
+}
+
+TEST(BatchNormTraining, OneValuePerChannelIsRefused) {
+  BatchNorm bn(8);
+  const auto x = torch::randn({1, 8, 1, 1}).contiguous(torch::MemoryFormat::ChannelsLast);
+  EXPECT_THROW(bn->forward_activated(x, Activation::swish), std::exception);
+}
