@@ -130,7 +130,6 @@ std::vector<LayerTime> time_layers(StudentImpl& student, int64_t joints, int64_t
 ParameterCount count_parameters(const torch::nn::Module& module) {
   ParameterCount count;
   for (const auto& item : module.named_parameters()) {
-    if (!item.value().requires_grad()) continue;
     count.params += item.value().numel();
     if (item.key().find("edge_importance") == std::string::npos) {
       count.params_paper += item.value().numel();

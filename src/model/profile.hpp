@@ -18,7 +18,7 @@ struct LayerProfile {
 };
 
 struct ModelProfile {
-  int64_t params = 0;        ///< trainable parameters
+  int64_t params = 0;        ///< all parameters (the untrained ConvBN biases too: student.cpp)
   int64_t params_paper = 0;  ///< without the edge-importance masks (the paper's convention)
   int64_t macs = 0;          ///< per window, convolutions and BatchNorm (the paper's convention)
   int64_t graph_macs = 0;    ///< per window, matrix products (graph aggregation), not in macs
@@ -26,7 +26,7 @@ struct ModelProfile {
 };
 
 struct ParameterCount {
-  int64_t params = 0;        ///< trainable parameters
+  int64_t params = 0;        ///< all parameters (the untrained ConvBN biases too: student.cpp)
   int64_t params_paper = 0;  ///< without the edge-importance masks (the paper's convention)
 };
 
