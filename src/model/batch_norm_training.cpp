@@ -3,10 +3,11 @@
 // memory, read as a [rows, C] matrix: the forward reads its input twice (statistics, then the
 // activated output) where LibTorch's BatchNorm and swish read and write five times, and the
 // backward reads the incoming gradient and the input twice without storing the normalised values
-// or the gradient between the two (swish's derivative is recomputed), where LibTorch's pair
-// passes over memory eight times. The statistics are summed in double precision over 64 fixed
-// parts of the rows, so that they are the same on any thread count. Elsewhere (a GPU, another
-// layout or type, another activation, CPNAS_CPU_KERNELS=off) LibTorch's operators do the work.
+// (in fp32 the first pass keeps swish's gradient in the output buffer for the second; in bf16 the
+// second computes it again), where LibTorch's pair passes over memory eight times. The statistics
+// are summed in double precision over 64 fixed parts of the rows, so that they are the same on any
+// thread count. Elsewhere (a GPU, another layout or type, another activation,
+// CPNAS_CPU_KERNELS=off) LibTorch's operators do the work.
 #include "model/batch_norm_training.hpp"
 
 #include <ATen/record_function.h>
@@ -316,8 +317,8 @@ struct BatchNormActivation : torch::autograd::Function<BatchNormActivation> {
       const scalar_t* gp = g.data_ptr<scalar_t>();
       with_activation(swish, [&](auto act) {
         const auto s =
-            column_sums(rows, channels, [&](int64_t b, int64_t e, double* d, double* dx) {
-              sum_gradient_rows<decltype(act)::value>(in, gp, channels, c, b, e, d, dx, stored);
+            column_sums(rows, channels, [&](int64_t b, int64_t e, double* d, double* d_xhat) {
+              sum_gradient_rows<decltype(act)::value>(in, gp, channels, c, b, e, d, d_xhat, stored);
             });
         std::copy(s.begin(), s.end(), sums.data_ptr<double>());
       });
