@@ -99,19 +99,35 @@ std::vector<pid_t> children_of(pid_t pid) {
   return out;
 }
 
-// Until search.h5 holds a student in training: a state to kill in, observed, not timed.
-void wait_for_a_running_student(const std::string& run) {
+bool has_a_running_student(const std::string& run) {
+  const cpnas::SearchState state = cpnas::load_search(run + "/search.h5");
+  for (const auto* records : {&state.students, &state.argmax}) {
+    for (const auto& r : *records) {
+      if (r.status == cpnas::StudentStatus::running) return true;
+    }
+  }
+  return false;
+}
+
+// Kills every rank of `launcher` at once while search.h5 holds a student in training. The ranks
+// are stopped while search.h5 is read, so that the student cannot finish between the look and
+// the kill (with fast training it did: a look then a kill found nothing in flight). Returns the
+// number of ranks killed.
+int kill_with_a_student_in_flight(pid_t launcher, const std::string& run) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   while (std::chrono::steady_clock::now() < deadline) {
-    const cpnas::SearchState state = cpnas::load_search(run + "/search.h5");
-    for (const auto* records : {&state.students, &state.argmax}) {
-      for (const auto& r : *records) {
-        if (r.status == cpnas::StudentStatus::running) return;
-      }
+    const std::vector<pid_t> ranks = children_of(launcher);
+    for (pid_t rank : ranks) kill(rank, SIGSTOP);
+    if (has_a_running_student(run)) {
+      int killed = 0;
+      for (pid_t rank : ranks) killed += kill(rank, SIGKILL) == 0;
+      return killed;
     }
+    for (pid_t rank : ranks) kill(rank, SIGCONT);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  FAIL() << "no student was ever seen in training";
+  ADD_FAILURE() << "no student was ever seen in training";
+  return 0;
 }
 
 std::string fresh(const std::string& run) {
@@ -231,11 +247,8 @@ TEST_F(SearchMpi, SigkillOfAllRanksLosesNoFinishedStudentAndRetrainsInFlightOnes
   const std::string run = fresh(dir() + "/killed");
   const pid_t pid = start(search(2, run), dir() + "/killed.out");
   wait_for_students(run, 3);
-  wait_for_a_running_student(run);
   // Every rank at once, by process id: mpirun's children are the ranks.
-  int killed = 0;
-  for (pid_t rank : children_of(pid)) killed += kill(rank, SIGKILL) == 0;
-  EXPECT_EQ(killed, 2);
+  EXPECT_EQ(kill_with_a_student_in_flight(pid, run), 2);
   wait_status(pid);
   const cpnas::SearchState before = cpnas::load_search(run + "/search.h5");
   int finished = 0, in_flight = 0;
