@@ -6,7 +6,8 @@
 # cores: 1 rank x 1 thread, 1 rank x all cores, one rank per core x 1 thread. Prints per
 # arrangement the students per hour, the training windows per second of the whole run, and the
 # share of the students' time in data loading, forward, backward, optimizer and validation
-# (weighted by each student's time; from the students' log lines). The same seed draws the same
+# (weighted by each student's time; from the students' log lines); students refused as too large
+# for a rank's memory are counted apart. The same seed draws the same
 # students, so figures of two builds compare; figures of two CPUs need lscpu beside them.
 # Usage: bench/students_per_hour.sh LABEL [BUILD_DIR]   (STUDENTS=8 EPOCHS=2 INFANTS=60;
 # ARRANGEMENTS="1x1 1xall allx1" picks the arrangements: ranks x threads)
@@ -61,11 +62,14 @@ for line in open(log):
     total += seconds
     for k in range(5):
         weighted[k] += seconds * float(m.group(k + 2))
-if done != int(students):
+# Students that would not fit in a rank's memory are refused before they train.
+refused = sum(1 for line in open(log) if re.search(r"\] student \d+ failed: needs about", line))
+if done + refused != int(students):
     sys.exit(f"{name}: {done} of {students} students finished (see the log)")
 shares = ", ".join(f"{w / total:.0f} %" for w in weighted)
-windows = int(students) * int(epochs) * int(per_epoch)
-print(f"{name:<24} {3600 * done / wall:9.1f} {windows / wall:12.2f}  {shares}   ({wall:.0f} s)")
+windows = done * int(epochs) * int(per_epoch)
+note = f", {refused} refused: too large for a rank's memory" if refused else ""
+print(f"{name:<24} {3600 * done / wall:9.1f} {windows / wall:12.2f}  {shares}   ({wall:.0f} s{note})")
 PY
 }
 for arrangement in ${ARRANGEMENTS:-1x1 1xall allx1}; do

@@ -1,6 +1,7 @@
 // cpnas search: the architecture search as an MPI job (rank 0 schedules, every rank trains).
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -93,6 +94,18 @@ nlohmann::json summary(const RunDir& dir, const SearchState& state) {
   return out;
 }
 
+// A rank's share of what the job may use on its node; CPNAS_MEMORY_CHECK=off turns the check off
+// for sites whose limits the allocation cannot see.
+MemoryBudget student_memory_budget(const Allocation& a) {
+  const char* check = std::getenv("CPNAS_MEMORY_CHECK");
+  if (check && std::string(check) == "off") return {};
+  const std::string node =
+      fmt::format("the node's {:.1f} GiB ({})", a.node_memory / 1073741824.0, a.node_memory_source);
+  if (a.tasks_on_node == 1) return {a.node_memory, node};
+  return {a.node_memory / static_cast<std::size_t>(a.tasks_on_node),
+          fmt::format("{} shared by {} ranks", node, a.tasks_on_node)};
+}
+
 }  // namespace
 
 int run_search(const std::vector<std::string>& args) {
@@ -138,10 +151,12 @@ int run_search(const std::vector<std::string>& args) {
   std::unique_ptr<FeatureSet> features;
   torch::Device device(torch::kCPU);
   std::vector<ViewItem> view;
+  MemoryBudget memory;
   const bool ready = set_up_together(world, [&] {
     add_log_file(dir.log(world.rank()));
     const Allocation allocation = Allocation::from_environment();
     spdlog::info("allocation: {}", allocation.describe());
+    memory = student_memory_budget(allocation);
     spdlog::info("{}", h5::describe_library());
     const int n = allocation.threads(threads, cpu_share);
     torch::set_num_threads(n);
@@ -161,7 +176,8 @@ int run_search(const std::vector<std::string>& args) {
   if (world.size() > 1 && !same_view_everywhere(world, view)) return 1;
 
   install_stop_handlers(signal_number(job.get("search", "preemption_signal")));
-  const StudentRunner runner(job, space, *plugins, *cohort, *features, world.rank(), device);
+  const StudentRunner runner(job, space, *plugins, *cohort, *features, world.rank(), device,
+                             memory);
   if (world.rank() != 0) return serve(world, runner);
 
   LocalWorker local(runner);

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -29,18 +31,28 @@ StudentStatus student_status(TrainStatus status) {
   return StudentStatus::failed;
 }
 
+// The tensors' peak beside the estimate: the log shows how close the estimate comes.
+std::string memory_note(const std::optional<std::size_t>& needed, std::size_t base) {
+  if (!needed) return "";
+  const std::size_t peak = peak_cpu_bytes();
+  return fmt::format("; tensors' peak {:.2f} GiB, estimated {:.2f} GiB",
+                     (peak > base ? peak - base : 0) / 1073741824.0, *needed / 1073741824.0);
+}
+
 }  // namespace
 
 StudentRunner::StudentRunner(const Job& job, const SearchSpace& space,
                              const PluginRegistry& plugins, const Cohort& cohort,
-                             const FeatureSet& features, int rank, torch::Device device)
+                             const FeatureSet& features, int rank, torch::Device device,
+                             MemoryBudget memory)
     : job_(job),
       space_(space),
       plugins_(plugins),
       cohort_(cohort),
       features_(features),
       rank_(rank),
-      device_(device) {}
+      device_(device),
+      memory_(std::move(memory)) {}
 
 Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_batch) const {
   const auto start = std::chrono::steady_clock::now();
@@ -52,6 +64,8 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
   PhaseSeconds phases;
   const std::string what = task.argmax ? fmt::format("argmax of update {}", task.id)
                                        : fmt::format("student {}", task.id);
+  std::optional<std::size_t> needed;
+  std::size_t base = 0;  // tensors in use before the training
   try {
     Job job = space_.apply(job_, task.actions);
     job.set("train", "epochs", std::to_string(task.epochs), "search");
@@ -61,6 +75,16 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
     const ModelProfile profile = profile_student(*student, cohort_.joints);
     r.params = profile.params;
     r.macs = profile.macs;
+    const Hyper hyper = hyper_from_job(job);
+    if (device_.is_cpu() && memory_.share > 0) {
+      // On a throwaway copy: the estimate's steps train BatchNorm statistics.
+      Student probe = student_from_job(job, plugins_, options.seed);
+      needed =
+          training_memory_estimate(*probe, hyper.batch_size, cohort_.joints, options.precision);
+      if (needed) check_memory(*needed, hyper.batch_size, memory_, resident_bytes());
+    }
+    reset_peak_cpu_bytes();
+    base = cpu_bytes_in_use();
     student->to(device_);
     if (task.argmax) {
       // As the published code trains it: no early stop, and validation at each of the last 15
@@ -76,7 +100,7 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
     TrainObserver observer;
     if (on_batch) observer.batch = [&](int64_t, int64_t, int64_t, double) { on_batch(); };
     const TrainResult result =
-        train_student(*student, hyper_from_job(job), cohort_, features_, options, observer);
+        train_student(*student, hyper, cohort_, features_, options, observer);
     o.interrupted = result.interrupted;
     r.status = student_status(result.status);
     r.message = result.message;
@@ -108,8 +132,8 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
   if (o.interrupted) {
     spdlog::info("{} stopped on request after {:.1f} s", what, r.seconds);
   } else if (r.status == StudentStatus::ok) {
-    spdlog::info("{}: validation subject AUC {:.3f}, {} epochs, {:.1f} s ({})", what, r.val_auc,
-                 r.epochs, r.seconds, phases.shares());
+    spdlog::info("{}: validation subject AUC {:.3f}, {} epochs, {:.1f} s ({}){}", what, r.val_auc,
+                 r.epochs, r.seconds, phases.shares(), memory_note(needed, base));
   } else {
     spdlog::warn("{} {}: {}", what, status_name(r.status), r.message);
   }

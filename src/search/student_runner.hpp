@@ -12,6 +12,7 @@
 #include "plugin/registry.hpp"
 #include "search/space.hpp"
 #include "search/worker.hpp"
+#include "train/memory_estimate.hpp"
 
 namespace cpnas {
 
@@ -22,9 +23,12 @@ constexpr int64_t kArgmaxValidateLast = 15;
 class StudentRunner : public TaskRunner {
  public:
   StudentRunner(const Job& job, const SearchSpace& space, const PluginRegistry& plugins,
-                const Cohort& cohort, const FeatureSet& features, int rank, torch::Device device);
+                const Cohort& cohort, const FeatureSet& features, int rank, torch::Device device,
+                MemoryBudget memory = {});
 
-  /// An exception, out-of-memory or NaN of the student is the outcome's status.
+  /// An exception, out-of-memory or NaN of the student is the outcome's status. A student whose
+  /// training_memory_estimate() does not fit the rank's memory budget fails with the figures
+  /// before it trains.
   Outcome run(const Task& task, const std::function<void()>& on_batch) const override;
 
  private:
@@ -35,6 +39,7 @@ class StudentRunner : public TaskRunner {
   const FeatureSet& features_;
   int rank_;
   torch::Device device_;
+  MemoryBudget memory_;
 };
 
 }  // namespace cpnas

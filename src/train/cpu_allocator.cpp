@@ -3,6 +3,9 @@
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
 
+#include <malloc.h>
+
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -37,6 +40,10 @@ class CachingCpuAllocator final : public c10::Allocator {
     std::lock_guard<std::mutex> lock(mutex_);
     return cached_;
   }
+
+  std::size_t in_use() const { return static_cast<std::size_t>(in_use_.load()); }
+  std::size_t peak() const { return static_cast<std::size_t>(peak_.load()); }
+  void reset_peak() { peak_.store(in_use_.load()); }
 
   void release_cache() {
     std::map<std::size_t, std::vector<void*>> blocks;
@@ -88,7 +95,15 @@ class CachingCpuAllocator final : public c10::Allocator {
       std::lock_guard<std::mutex> lock(mutex_);
       live_[data] = size;
     }
+    count(static_cast<int64_t>(size >= kLargeBlock ? size : malloc_usable_size(data)));
     return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
+  }
+
+  void count(int64_t bytes) const {
+    const int64_t now = in_use_.fetch_add(bytes) + bytes;
+    int64_t peak = peak_.load();
+    while (now > peak && !peak_.compare_exchange_weak(peak, now)) {
+    }
   }
 
   static void release(void* data);
@@ -98,6 +113,8 @@ class CachingCpuAllocator final : public c10::Allocator {
   mutable std::unordered_map<void*, std::size_t> live_;  // large blocks in use
   mutable std::size_t cached_ = 0;
   std::size_t limit_ = 0;
+  // Small blocks are counted at malloc's usable size, which is what they hold.
+  mutable std::atomic<int64_t> in_use_{0}, peak_{0};
 };
 
 CachingCpuAllocator& instance() {
@@ -111,9 +128,12 @@ void CachingCpuAllocator::release(void* data) {
   {
     std::lock_guard<std::mutex> lock(self.mutex_);
     auto it = self.live_.find(data);
-    if (it != self.live_.end()) {
+    if (it == self.live_.end()) {
+      self.count(-static_cast<int64_t>(malloc_usable_size(data)));
+    } else {
       const std::size_t size = it->second;
       self.live_.erase(it);
+      self.count(-static_cast<int64_t>(size));
       if (self.cached_ + size <= self.limit_) {
         self.free_[size].push_back(data);
         self.cached_ += size;
@@ -134,6 +154,22 @@ void install_caching_cpu_allocator(std::size_t cache_limit_bytes) {
 
 std::size_t cached_cpu_bytes() {
   return instance().cached();
+}
+
+std::size_t cpu_bytes_in_use() {
+  return instance().in_use();
+}
+
+std::size_t peak_cpu_bytes() {
+  return instance().peak();
+}
+
+void reset_peak_cpu_bytes() {
+  instance().reset_peak();
+}
+
+bool caching_cpu_allocator_installed() {
+  return c10::GetCPUAllocator() == &instance();
 }
 
 void release_cached_cpu_memory() {

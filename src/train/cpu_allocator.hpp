@@ -18,6 +18,18 @@ void install_caching_cpu_allocator(std::size_t cache_limit_bytes);
 /// Bytes held in the cache right now (for tests and logs).
 std::size_t cached_cpu_bytes();
 
+/// Whether LibTorch allocates CPU tensors through it now (install_caching_cpu_allocator ran, and
+/// nothing replaced it since): the byte counts below count only what it allocated.
+bool caching_cpu_allocator_installed();
+
+/// Bytes of CPU tensors (and oneDNN's buffers) allocated through it and not yet freed; blocks
+/// kept in the cache are not counted.
+std::size_t cpu_bytes_in_use();
+
+/// The most cpu_bytes_in_use() has been since reset_peak_cpu_bytes() (or since the start).
+std::size_t peak_cpu_bytes();
+void reset_peak_cpu_bytes();
+
 /// Gives every cached block back to the system. A search calls it between students: the next
 /// student's tensors have other sizes, and a rank that keeps the last one's would hold memory it
 /// does not use.

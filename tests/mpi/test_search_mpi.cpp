@@ -298,6 +298,33 @@ TEST_F(SearchMpi, StudentsThatThrowOrDivergeAreRecordedAndTheSearchCompletes) {
   EXPECT_NE(csv.find(",diverged,"), std::string::npos);
 }
 
+TEST_F(SearchMpi, StudentsThatDoNotFitTheRanksMemoryAreRefusedBeforeTheyTrain) {
+  // 1 MB for the job on this node: no student fits beside the process itself.
+  const std::string run = fresh(dir() + "/no-memory");
+  const auto r = run_command("SLURM_MEM_PER_NODE=1 " + search(0, run) + " 2>&1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const cpnas::SearchState state = cpnas::load_search(run + "/search.h5");
+  EXPECT_TRUE(state.finished);
+  ASSERT_EQ(state.students.size(), 7u);
+  for (const auto* records : {&state.students, &state.argmax}) {
+    for (const auto& s : *records) {
+      EXPECT_EQ(s.status, cpnas::StudentStatus::failed) << s.id;
+      EXPECT_EQ(s.epochs, 0) << s.id;
+      EXPECT_NE(s.message.find("of memory to train at batch 16 (measured at batches 4 and 8), "
+                               "more than the 0.0 GiB this rank has left (0.0 GiB, the node's "
+                               "0.0 GiB (SLURM_MEM_PER_NODE), less "),
+                std::string::npos)
+          << s.message;
+    }
+  }
+  // Off, the same memory trains them: nothing else refuses them.
+  const std::string off = fresh(dir() + "/memory-check-off");
+  const auto o =
+      run_command("SLURM_MEM_PER_NODE=1 CPNAS_MEMORY_CHECK=off " + search(0, off) + " 2>&1");
+  ASSERT_EQ(o.status, 0) << o.out;
+  EXPECT_EQ(results(off), *baseline_);
+}
+
 TEST_F(SearchMpi, ForeignOrDamagedCheckpointsAndReusedRunDirectoriesAreRefused) {
   const std::string base = dir() + "/baseline";
   auto r = run_command(search(0, base) + " 2>&1");

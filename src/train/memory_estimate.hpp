@@ -1,0 +1,39 @@
+#pragma once
+// How much memory training a student will take, measured before it trains: a student that does
+// not fit is refused with its reason, rather than the kernel's OOM killer taking the whole search
+// down with it (SIGKILL: every rank's student in flight is lost, and a resume meets it again).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "model/precision.hpp"
+#include "model/student.hpp"
+
+namespace cpnas {
+
+/// Peak bytes of CPU tensors while training `student` at `batch` windows of kWindowFrames frames
+/// and `joints` joints: one training step (forward, loss, backward) measured at 4 and at 8
+/// windows through the caching CPU allocator, extrapolated linearly, plus three times the
+/// parameters' bytes for the optimizer's state. Runs those steps on `student`, which changes its
+/// BatchNorm statistics and gradients: give it a throwaway copy. nullopt when there is nothing to
+/// measure with: the student is not on the CPU, or the caching allocator is not installed.
+std::optional<std::size_t> training_memory_estimate(StudentImpl& student, int64_t batch,
+                                                    int64_t joints, Precision precision);
+
+/// What a rank of a search may use for training a student.
+struct MemoryBudget {
+  std::size_t share = 0;  ///< its share of the job's memory on the node; 0: no check
+  std::string source;     ///< how the share was found, for the message
+};
+
+/// Resident bytes of this process now (VmRSS), 0 when /proc cannot tell.
+std::size_t resident_bytes();
+
+/// Throws an Error that says what a student needs and what the rank has when `needed` does not
+/// fit in `budget.share` less `resident` (what the process holds already: cohort, libraries).
+void check_memory(std::size_t needed, int64_t batch, const MemoryBudget& budget,
+                  std::size_t resident);
+
+}  // namespace cpnas
