@@ -176,6 +176,7 @@ int run_search(const std::vector<std::string>& args) {
   if (world.size() > 1 && !same_view_everywhere(world, view)) return 1;
 
   install_stop_handlers(signal_number(job.get("search", "preemption_signal")));
+  memory.held = resident_bytes();
   const StudentRunner runner(job, space, *plugins, *cohort, *features, world.rank(), device,
                              memory);
   if (world.rank() != 0) return serve(world, runner);

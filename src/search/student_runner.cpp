@@ -81,7 +81,7 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
       Student probe = student_from_job(job, plugins_, options.seed);
       needed =
           training_memory_estimate(*probe, hyper.batch_size, cohort_.joints, options.precision);
-      if (needed) check_memory(*needed, hyper.batch_size, memory_, resident_bytes());
+      if (needed) check_memory(*needed, hyper.batch_size, memory_);
     }
     reset_peak_cpu_bytes();
     base = cpu_bytes_in_use();

@@ -71,16 +71,16 @@ std::size_t resident_bytes() {
   return 0;
 }
 
-void check_memory(std::size_t needed, int64_t batch, const MemoryBudget& budget,
-                  std::size_t resident) {
+void check_memory(std::size_t needed, int64_t batch, const MemoryBudget& budget) {
   if (budget.share == 0) return;
-  const std::size_t left = budget.share > resident ? budget.share - resident : 0;
+  const std::size_t left = budget.share > budget.held ? budget.share - budget.held : 0;
   if (needed <= left) return;
   throw Error(fmt::format(
       "needs about {:.1f} GiB of memory to train at batch {} (measured at batches {} and {}), "
-      "more than the {:.1f} GiB this rank has left ({:.1f} GiB, {}, less {:.1f} GiB in use)",
+      "more than the {:.1f} GiB this rank has for it ({:.1f} GiB, {}, less {:.1f} GiB that the "
+      "process holds without a student)",
       gib(needed), batch, kSmall, kLarge, gib(left), gib(budget.share), budget.source,
-      gib(resident)));
+      gib(budget.held)));
 }
 
 }  // namespace cpnas

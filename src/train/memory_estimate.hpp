@@ -26,14 +26,17 @@ std::optional<std::size_t> training_memory_estimate(StudentImpl& student, int64_
 struct MemoryBudget {
   std::size_t share = 0;  ///< its share of the job's memory on the node; 0: no check
   std::string source;     ///< how the share was found, for the message
+  /// Resident bytes of the process before its first student (libraries, cohort, features). Not
+  /// what it holds when a student starts: memory that glibc keeps after the last student is
+  /// reused by the next, and a student's fate must not depend on the students before it.
+  std::size_t held = 0;
 };
 
 /// Resident bytes of this process now (VmRSS), 0 when /proc cannot tell.
 std::size_t resident_bytes();
 
 /// Throws an Error that says what a student needs and what the rank has when `needed` does not
-/// fit in `budget.share` less `resident` (what the process holds already: cohort, libraries).
-void check_memory(std::size_t needed, int64_t batch, const MemoryBudget& budget,
-                  std::size_t resident);
+/// fit in `budget.share` less `budget.held`.
+void check_memory(std::size_t needed, int64_t batch, const MemoryBudget& budget);
 
 }  // namespace cpnas

@@ -311,7 +311,7 @@ TEST_F(SearchMpi, StudentsThatDoNotFitTheRanksMemoryAreRefusedBeforeTheyTrain) {
       EXPECT_EQ(s.status, cpnas::StudentStatus::failed) << s.id;
       EXPECT_EQ(s.epochs, 0) << s.id;
       EXPECT_NE(s.message.find("of memory to train at batch 16 (measured at batches 4 and 8), "
-                               "more than the 0.0 GiB this rank has left (0.0 GiB, the node's "
+                               "more than the 0.0 GiB this rank has for it (0.0 GiB, the node's "
                                "0.0 GiB (SLURM_MEM_PER_NODE), less "),
                 std::string::npos)
           << s.message;
