@@ -63,7 +63,11 @@ for line in open(log):
     for k in range(5):
         weighted[k] += seconds * float(m.group(k + 2))
 # Students that would not fit in a rank's memory are refused before they train.
-refused = sum(1 for line in open(log) if re.search(r"\] student \d+ failed: needs about", line))
+refused = [line.split("] ", 3)[-1].strip() for line in open(log)
+           if re.search(r"\] student \d+ failed: needs about", line)]
+for line in refused:
+    print(f"  refused: {line}")
+refused = len(refused)
 if done + refused != int(students):
     sys.exit(f"{name}: {done} of {students} students finished (see the log)")
 shares = ", ".join(f"{w / total:.0f} %" for w in weighted)

@@ -101,9 +101,13 @@ MemoryBudget student_memory_budget(const Allocation& a) {
   if (check && std::string(check) == "off") return {};
   const std::string node =
       fmt::format("the node's {:.1f} GiB ({})", a.node_memory / 1073741824.0, a.node_memory_source);
-  if (a.tasks_on_node == 1) return {a.node_memory, node};
-  return {a.node_memory / static_cast<std::size_t>(a.tasks_on_node),
-          fmt::format("{} shared by {} ranks", node, a.tasks_on_node)};
+  MemoryBudget budget{a.node_memory, node};
+  if (a.tasks_on_node > 1) {
+    budget.share /= static_cast<std::size_t>(a.tasks_on_node);
+    budget.source += fmt::format(" shared by {} ranks", a.tasks_on_node);
+  }
+  budget.cache = a.cpu_cache_limit();
+  return budget;
 }
 
 }  // namespace

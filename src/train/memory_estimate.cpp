@@ -73,14 +73,15 @@ std::size_t resident_bytes() {
 
 void check_memory(std::size_t needed, int64_t batch, const MemoryBudget& budget) {
   if (budget.share == 0) return;
-  const std::size_t left = budget.share > budget.held ? budget.share - budget.held : 0;
+  const std::size_t taken = budget.held + budget.cache;
+  const std::size_t left = budget.share > taken ? budget.share - taken : 0;
   if (needed <= left) return;
   throw Error(fmt::format(
       "needs about {:.1f} GiB of memory to train at batch {} (measured at batches {} and {}), "
       "more than the {:.1f} GiB this rank has for it ({:.1f} GiB, {}, less {:.1f} GiB that the "
-      "process holds without a student)",
+      "process holds without a student and {:.1f} GiB that its tensor cache may keep)",
       gib(needed), batch, kSmall, kLarge, gib(left), gib(budget.share), budget.source,
-      gib(budget.held)));
+      gib(budget.held), gib(budget.cache)));
 }
 
 }  // namespace cpnas

@@ -30,13 +30,16 @@ struct MemoryBudget {
   /// what it holds when a student starts: memory that glibc keeps after the last student is
   /// reused by the next, and a student's fate must not depend on the students before it.
   std::size_t held = 0;
+  /// What the caching CPU allocator may keep beside the tensors in use (cpu_cache_limit): freed
+  /// blocks it holds for reuse are resident too.
+  std::size_t cache = 0;
 };
 
 /// Resident bytes of this process now (VmRSS), 0 when /proc cannot tell.
 std::size_t resident_bytes();
 
 /// Throws an Error that says what a student needs and what the rank has when `needed` does not
-/// fit in `budget.share` less `budget.held`.
+/// fit in `budget.share` less `budget.held` and `budget.cache`.
 void check_memory(std::size_t needed, int64_t batch, const MemoryBudget& budget);
 
 }  // namespace cpnas
