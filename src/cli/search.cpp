@@ -1,7 +1,6 @@
 // cpnas search: the architecture search as an MPI job (rank 0 schedules, every rank trains).
 
 #include <csignal>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -94,22 +93,6 @@ nlohmann::json summary(const RunDir& dir, const SearchState& state) {
   return out;
 }
 
-// A rank's share of what the job may use on its node; CPNAS_MEMORY_CHECK=off turns the check off
-// for sites whose limits the allocation cannot see.
-MemoryBudget student_memory_budget(const Allocation& a) {
-  const char* check = std::getenv("CPNAS_MEMORY_CHECK");
-  if (check && std::string(check) == "off") return {};
-  const std::string node =
-      fmt::format("the node's {:.1f} GiB ({})", a.node_memory / 1073741824.0, a.node_memory_source);
-  MemoryBudget budget{a.node_memory, node};
-  if (a.tasks_on_node > 1) {
-    budget.share /= static_cast<std::size_t>(a.tasks_on_node);
-    budget.source += fmt::format(" shared by {} ranks", a.tasks_on_node);
-  }
-  budget.cache = a.cpu_cache_limit();
-  return budget;
-}
-
 }  // namespace
 
 int run_search(const std::vector<std::string>& args) {
@@ -160,7 +143,7 @@ int run_search(const std::vector<std::string>& args) {
     add_log_file(dir.log(world.rank()));
     const Allocation allocation = Allocation::from_environment();
     spdlog::info("allocation: {}", allocation.describe());
-    memory = student_memory_budget(allocation);
+    memory = memory_budget(allocation);
     spdlog::info("{}", h5::describe_library());
     const int n = allocation.threads(threads, cpu_share);
     torch::set_num_threads(n);

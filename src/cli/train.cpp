@@ -20,6 +20,7 @@
 #include "io/file_hash.hpp"
 #include "model/model_file.hpp"
 #include "plugin/job_plugins.hpp"
+#include "train/memory_estimate.hpp"
 #include "train/stop.hpp"
 #include "train/trainer.hpp"
 
@@ -90,6 +91,17 @@ int run_train(const std::vector<std::string>& args) {
     hyper = hyper_from_job(job);
     student = student_from_job(job, *plugins, options.seed);
     device = cl.device(world.local_rank());
+    // Each rank trains its part of every batch; refused here, nothing has been written yet.
+    MemoryBudget memory = memory_budget(allocation);
+    memory.held = resident_bytes();
+    try {
+      check_training_memory([&] { return student_from_job(job, *plugins, options.seed); },
+                            (hyper.batch_size + world.size() - 1) / world.size(), cohort->joints,
+                            options.precision, device, memory);
+    } catch (const Error& e) {
+      throw Error(fmt::format("the student of job '{}' {}", cl.values().at("job").as<std::string>(),
+                              e.what()));
+    }
     student->to(device);
     if (writer) {
       clear_stop_record(out + ".stopped");

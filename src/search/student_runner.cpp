@@ -76,13 +76,9 @@ Outcome StudentRunner::run(const Task& task, const std::function<void()>& on_bat
     r.params = profile.params;
     r.macs = profile.macs;
     const Hyper hyper = hyper_from_job(job);
-    if (device_.is_cpu() && memory_.share > 0) {
-      // On a throwaway copy: the estimate's steps train BatchNorm statistics.
-      Student probe = student_from_job(job, plugins_, options.seed);
-      needed =
-          training_memory_estimate(*probe, hyper.batch_size, cohort_.joints, options.precision);
-      if (needed) check_memory(*needed, hyper.batch_size, memory_);
-    }
+    needed = check_training_memory([&] { return student_from_job(job, plugins_, options.seed); },
+                                   hyper.batch_size, cohort_.joints, options.precision, device_,
+                                   memory_);
     reset_peak_cpu_bytes();
     base = cpu_bytes_in_use();
     student->to(device_);

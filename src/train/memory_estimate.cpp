@@ -1,5 +1,6 @@
 #include "train/memory_estimate.hpp"
 
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -61,6 +62,30 @@ std::optional<std::size_t> training_memory_estimate(StudentImpl& student, int64_
   return static_cast<std::size_t>(static_cast<double>(large) +
                                   per_window * static_cast<double>(batch - kLarge)) +
          state;
+}
+
+MemoryBudget memory_budget(const Allocation& a) {
+  const char* check = std::getenv("CPNAS_MEMORY_CHECK");
+  if (check && std::string(check) == "off") return {};
+  MemoryBudget budget{a.node_memory, fmt::format("the node's {:.1f} GiB ({})", gib(a.node_memory),
+                                                 a.node_memory_source)};
+  if (a.tasks_on_node > 1) {
+    budget.share /= static_cast<std::size_t>(a.tasks_on_node);
+    budget.source += fmt::format(" shared by {} ranks", a.tasks_on_node);
+  }
+  budget.cache = a.cpu_cache_limit();
+  return budget;
+}
+
+std::optional<std::size_t> check_training_memory(const std::function<Student()>& build,
+                                                 int64_t batch, int64_t joints, Precision precision,
+                                                 const torch::Device& device,
+                                                 const MemoryBudget& budget) {
+  if (!device.is_cpu() || budget.share == 0) return std::nullopt;
+  Student probe = build();  // the estimate's steps train its BatchNorm statistics
+  const auto needed = training_memory_estimate(*probe, batch, joints, precision);
+  if (needed) check_memory(*needed, batch, budget);
+  return needed;
 }
 
 std::size_t resident_bytes() {

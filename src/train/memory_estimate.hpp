@@ -5,9 +5,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
+#include "io/allocation.hpp"
 #include "model/precision.hpp"
 #include "model/student.hpp"
 
@@ -34,6 +36,19 @@ struct MemoryBudget {
   /// blocks it holds for reuse are resident too.
   std::size_t cache = 0;
 };
+
+/// A rank's budget from what the launcher and the node give it: the share of node_memory among
+/// the node's ranks, less nothing yet (`held` is the caller's to set once its inputs are loaded),
+/// the cache's limit beside it. Empty (no check) when CPNAS_MEMORY_CHECK is "off".
+MemoryBudget memory_budget(const Allocation& allocation);
+
+/// Refuses with the figures, before training, a student that would not fit `budget` at `batch`
+/// windows per step: measures a throwaway student that `build` makes (training_memory_estimate)
+/// when the budget is set and `device` is the CPU. Returns the estimate, if one was made.
+std::optional<std::size_t> check_training_memory(const std::function<Student()>& build,
+                                                 int64_t batch, int64_t joints, Precision precision,
+                                                 const torch::Device& device,
+                                                 const MemoryBudget& budget);
 
 /// Resident bytes of this process now (VmRSS), 0 when /proc cannot tell.
 std::size_t resident_bytes();

@@ -277,6 +277,24 @@ TEST(BadInput, EveryCommandRefusesWithOneLineAndLosesNothing) {
   for (const auto& f : inputs) EXPECT_EQ(contents(dir() + f), before[f]) << f << " changed";
 }
 
+TEST(BadInput, ATrainingThatWouldNotFitTheMemoryIsRefusedBeforeItWritesAnything) {
+  write_inputs();
+  // 1 MB for the job on this node: the process alone is more.
+  const CommandResult r =
+      run_command("SLURM_MEM_PER_NODE=1 " + std::string(CPNAS_EXE) + " " +
+                  with_dir("train --job D/job.ini --data D/cohort.h5 --out D/too-big.h5") +
+                  " --log-level error 2>&1 >/dev/null");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_EQ(r.out.rfind("cpnas: error: the student of job '" + dir() + "job.ini' needs about ", 0),
+            0u)
+      << r.out;
+  EXPECT_NE(r.out.find(" of memory to train at batch "), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  for (const char* suffix : {"", ".epochs.csv", ".ckpt.h5"}) {
+    EXPECT_FALSE(std::filesystem::exists(dir() + "too-big.h5" + suffix)) << suffix;
+  }
+}
+
 TEST(BadInput, NaNScoresNeverHangTheMetricsNorPassAsDecisions) {
   // Before: roc_auc never advanced past a NaN score.
   const std::string errors = within(std::chrono::seconds(30), "metrics of a NaN score", [] {
