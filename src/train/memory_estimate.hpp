@@ -1,7 +1,8 @@
 #pragma once
 // How much memory training a student will take, measured before it trains: a student that does
 // not fit is refused with its reason, rather than the kernel's OOM killer taking the whole search
-// down with it (SIGKILL: every rank's student in flight is lost, and a resume meets it again).
+// or training down with it (SIGKILL: every rank's work in flight is lost, and a resume meets the
+// student again).
 
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +25,7 @@ namespace cpnas {
 std::optional<std::size_t> training_memory_estimate(StudentImpl& student, int64_t batch,
                                                     int64_t joints, Precision precision);
 
-/// What a rank of a search may use for training a student.
+/// What a rank (of a search, or of `cpnas train`) may use for training a student.
 struct MemoryBudget {
   std::size_t share = 0;  ///< its share of the job's memory on the node; 0: no check
   std::string source;     ///< how the share was found, for the message
@@ -37,9 +38,9 @@ struct MemoryBudget {
   std::size_t cache = 0;
 };
 
-/// A rank's budget from what the launcher and the node give it: the share of node_memory among
-/// the node's ranks, less nothing yet (`held` is the caller's to set once its inputs are loaded),
-/// the cache's limit beside it. Empty (no check) when CPNAS_MEMORY_CHECK is "off".
+/// A rank's budget from its allocation: its share of node_memory among the node's ranks and the
+/// cache's limit; `held` is the caller's to set once its inputs are loaded. Empty (no check) when
+/// CPNAS_MEMORY_CHECK is "off".
 MemoryBudget memory_budget(const Allocation& allocation);
 
 /// Refuses with the figures, before training, a student that would not fit `budget` at `batch`

@@ -278,20 +278,25 @@ TEST(BadInput, EveryCommandRefusesWithOneLineAndLosesNothing) {
 }
 
 TEST(BadInput, ATrainingThatWouldNotFitTheMemoryIsRefusedBeforeItWritesAnything) {
-  write_inputs();
+  // Its own directory: CTest runs the tests of this file side by side.
+  const std::string d = dir() + "memory/";
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  std::ofstream(d + "job.ini") << kJob;
+  write_cohort(d + "cohort.h5", small_cohort());
   // 1 MB for the job on this node: the process alone is more.
   const CommandResult r =
-      run_command("SLURM_MEM_PER_NODE=1 " + std::string(CPNAS_EXE) + " " +
-                  with_dir("train --job D/job.ini --data D/cohort.h5 --out D/too-big.h5") +
-                  " --log-level error 2>&1 >/dev/null");
+      run_command("SLURM_MEM_PER_NODE=1 " + std::string(CPNAS_EXE) + " train --job " + d +
+                  "job.ini --data " + d + "cohort.h5 --out " + d +
+                  "too-big.h5 --log-level error 2>&1 "
+                  ">/dev/null");
   EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_EQ(r.out.rfind("cpnas: error: the student of job '" + dir() + "job.ini' needs about ", 0),
-            0u)
+  EXPECT_EQ(r.out.rfind("cpnas: error: the student of job '" + d + "job.ini' needs about ", 0), 0u)
       << r.out;
   EXPECT_NE(r.out.find(" of memory to train at batch "), std::string::npos) << r.out;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
   for (const char* suffix : {"", ".epochs.csv", ".ckpt.h5"}) {
-    EXPECT_FALSE(std::filesystem::exists(dir() + "too-big.h5" + suffix)) << suffix;
+    EXPECT_FALSE(std::filesystem::exists(d + "too-big.h5" + suffix)) << suffix;
   }
 }
 
