@@ -103,9 +103,8 @@ std::string Allocation::describe() const {
   if (cpus_per_task > 0) text += fmt::format(", {} cpus per task", cpus_per_task);
   text +=
       ", CUDA_VISIBLE_DEVICES=" + (visible_gpus.empty() ? std::string("(unset)") : visible_gpus);
-  text +=
-      fmt::format(", memory {:.1f} GiB ({}), CPU tensor cache up to {:.1f} GiB per rank",
-                  node_memory / 1073741824.0, node_memory_source, cpu_cache_limit() / 1073741824.0);
+  text += fmt::format(", memory {:.1f} GiB ({}), CPU tensor cache up to {:.1f} GiB per rank",
+                      gib(node_memory), node_memory_source, gib(cpu_cache_limit()));
   return text;
 }
 

@@ -7,6 +7,11 @@
 
 namespace cpnas {
 
+/// `bytes` in GiB, as messages and logs print memory.
+inline double gib(std::size_t bytes) {
+  return static_cast<double>(bytes) / static_cast<double>(std::size_t{1} << 30);
+}
+
 struct Allocation {
   std::string slurm_job;     ///< SLURM_JOB_ID (with the array task, if any); empty outside SLURM
   int task = -1;             ///< launcher_rank()

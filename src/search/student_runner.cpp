@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "io/allocation.hpp"
 #include "model/model_file.hpp"
 #include "model/profile.hpp"
 #include "model/student.hpp"
@@ -36,7 +37,7 @@ std::string memory_note(const std::optional<std::size_t>& needed, std::size_t ba
   if (!needed) return "";
   const std::size_t peak = peak_cpu_bytes();
   return fmt::format("; tensors' peak {:.2f} GiB, estimated {:.2f} GiB",
-                     (peak > base ? peak - base : 0) / 1073741824.0, *needed / 1073741824.0);
+                     gib(peak > base ? peak - base : 0), gib(*needed));
 }
 
 }  // namespace

@@ -38,10 +38,6 @@ std::size_t step_peak(StudentImpl& student, int64_t batch, int64_t joints, Preci
   return peak > before ? peak - before : 0;
 }
 
-double gib(std::size_t bytes) {
-  return static_cast<double>(bytes) / 1073741824.0;
-}
-
 }  // namespace
 
 std::optional<std::size_t> training_memory_estimate(StudentImpl& student, int64_t batch,
