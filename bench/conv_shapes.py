@@ -2,7 +2,10 @@
 """The convolutions of paper-best's training step at batch 32, one by one, in LibTorch's oneDNN
 (channels-last fp32, as cpnas trains on the CPU): forward, the input gradient and the weight
 gradient, in ms and GFLOP/s, and for stride-1 layers the input gradient computed as a forward
-convolution with the transposed, flipped weights. The rates show how close oneDNN runs to the
+convolution with the transposed, flipped weights, and the backward as LibTorch runs it (both
+gradients in one call) against that forward plus the weight gradient alone (what
+src/model/convolution_training.cpp does). Last, the stems' graph convolution as it is: a (1, K)
+kernel dilated by the joints, whose input gradient cpnas leaves to oneDNN. The rates show how close oneDNN runs to the
 core's peak, which bounds a training step that is two thirds convolutions (issue 22).
 
 Run with Debian's python3-torch (the same LibTorch as cpnas), from the repository root:
@@ -57,8 +60,9 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"{'layer':22} {'fwd ms':>8} {'GF/s':>6} {'dX ms':>8} {'GF/s':>6} {'dW ms':>8} "
-          f"{'GF/s':>6} {'dX as fwd':>9}")
+          f"{'GF/s':>6} {'dX as fwd':>9} {'bwd':>7} {'fwd+dW':>7}")
     total = [0.0, 0.0, 0.0]
+    backward_total = [0.0, 0.0]
     cl = torch.channels_last
     for name, cin, cout, k, stride, groups, frames, count in SHAPES:
         x = torch.randn(BATCH, cin, frames, JOINTS).contiguous(memory_format=cl)
@@ -78,14 +82,43 @@ def main():
         dw = median_ms(backward((False, True, False)), args.repeats)
         as_fwd = ""
         if stride == 1 and groups == 1:
+            def split():
+                wt = w.flip(2).transpose(0, 1).contiguous(memory_format=cl)
+                torch.nn.functional.conv2d(dy, wt, None, 1, (k - 1 - pad[0], 0))
+                backward((False, True, False))()
             wt = w.flip(2).transpose(0, 1).contiguous(memory_format=cl)
-            as_fwd = f"{median_ms(lambda: torch.nn.functional.conv2d(dy, wt, None, 1, pad), args.repeats):9.2f}"
+            together = median_ms(backward((True, True, False)), args.repeats)
+            apart = median_ms(split, args.repeats)
+            backward_total[0] += count * together
+            backward_total[1] += count * apart
+            as_fwd = (f"{median_ms(lambda: torch.nn.functional.conv2d(dy, wt, None, 1, pad), args.repeats):9.2f}"
+                      f" {together:7.2f} {apart:7.2f}")
         for i, ms in enumerate((fwd, dx, dw)):
             total[i] += count * ms
         print(f"{name:22} {fwd:8.2f} {flops / fwd / 1e6:6.1f} {dx:8.2f} {flops / dx / 1e6:6.1f} "
               f"{dw:8.2f} {flops / dw / 1e6:6.1f} {as_fwd}")
     print(f"per step (x layers): forward {total[0]:.0f} ms, input gradients {total[1]:.0f} ms, "
           f"weight gradients {total[2]:.0f} ms, in all {sum(total):.0f} ms")
+    print(f"stride-1 backward per step: {backward_total[0]:.0f} ms as one call, "
+          f"{backward_total[1]:.0f} ms as a forward convolution and the weight gradient")
+    stem_graph_dilated(args.repeats)
+
+
+def stem_graph_dilated(repeats):
+    """A stem's graph convolution: [N, 4, T, K V] by a (1, K) kernel dilated by V to 64 channels."""
+    for k in (2, 3):
+        x = torch.randn(BATCH, 4, 150, k * JOINTS).contiguous(memory_format=torch.channels_last)
+        w = torch.randn(64, 4, 1, k).contiguous(memory_format=torch.channels_last)
+        dy = torch.randn_like(torch.nn.functional.conv2d(x, w, None, 1, 0, (1, JOINTS)))
+        together = median_ms(lambda: torch.ops.aten.convolution_backward(
+            dy, x, w, None, (1, 1), (0, 0), (1, JOINTS), False, (0, 0), 1, (True, True, False)),
+            repeats)
+        wt = w.flip(2, 3).transpose(0, 1).contiguous(memory_format=torch.channels_last)
+        as_fwd = median_ms(lambda: torch.nn.functional.conv2d(dy, wt, None, 1,
+                                                              (0, JOINTS * (k - 1)), (1, JOINTS)),
+                           repeats)
+        print(f"stem graph (1, {k}) dilated by {JOINTS}: backward {together:.2f} ms, input gradient "
+              f"as a forward convolution {as_fwd:.2f} ms")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@
 ///      minor version and one whose host services did not bind to the core's.
 /// 1.5: BatchNorm::forward_activated() and ConvBN::forward_activated() with the core's
 ///      cpnas::host::batch_norm_activate (batch_norm.hpp, layers.hpp).
-#define CPNAS_ABI_MINOR 5
+/// 1.6: ConvBN convolves through the core's cpnas::host::conv2d in training (layers.hpp).
+#define CPNAS_ABI_MINOR 6
 
 #define CPNAS_STRINGIFY_IMPL(x) #x
 #define CPNAS_STRINGIFY(x) CPNAS_STRINGIFY_IMPL(x)
@@ -75,7 +76,8 @@ enum cpnas_host_service : uint32_t {
   CPNAS_HOST_SWISH_INPLACE = 1,        ///< cpnas::host::swish_ (activation.hpp)
   CPNAS_HOST_SWISH = 2,                ///< cpnas::host::swish (activation.hpp)
   CPNAS_HOST_BATCH_NORM_ACTIVATE = 3,  ///< cpnas::host::batch_norm_activate (batch_norm.hpp); 1.5
-  CPNAS_HOST_SERVICE_COUNT = 4,
+  CPNAS_HOST_CONV2D = 4,               ///< cpnas::host::conv2d (layers.hpp); 1.6
+  CPNAS_HOST_SERVICE_COUNT = 5,
 };
 
 /// One named factory. `factory` points to a function of the type that `kind` names.

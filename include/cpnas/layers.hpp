@@ -15,6 +15,16 @@
 
 namespace cpnas {
 
+namespace host {
+
+/// The training forward of `conv` on `x`, defined by the cpnas core (on the CPU, a stride-1
+/// convolution whose input gradient costs less). Declared weak like batch_norm: without the core
+/// it is null and ConvBN calls conv(x). Since ABI 1.6.
+__attribute__((weak, visibility("default"))) torch::Tensor conv2d(torch::nn::Conv2dImpl& conv,
+                                                                  const torch::Tensor& x);
+
+}  // namespace host
+
 /// k x 1 convolution over time with "same" padding (k - 1) / 2, stride s on time.
 inline torch::nn::Conv2dOptions temporal_conv(int64_t in, int64_t out, int64_t window,
                                               int64_t stride = 1, int64_t groups = 1,
@@ -47,7 +57,7 @@ class ConvBNImpl : public torch::nn::Module {
     // went from 9.1 to 14.5 ms).
     if (is_training() || torch::GradMode::is_enabled() || !x.is_cpu() ||
         torch::enumtype::get_enum_name(o.padding_mode()) != "kZeros") {
-      return bn(conv(x));
+      return bn(convolve(x));
     }
     // Folded, BatchNorm costs no pass of its own over the output (paper-best evaluates 3-8 %
     // faster on a CPU).
@@ -64,7 +74,7 @@ class ConvBNImpl : public torch::nn::Module {
   /// activate_(a, forward(x)), with BatchNorm and the activation as one step in training
   /// (BatchNormImpl::forward_activated). Since ABI 1.5.
   torch::Tensor forward_activated(const torch::Tensor& x, Activation a) {
-    return is_training() ? bn->forward_activated(conv(x), a) : activate_(a, forward(x));
+    return is_training() ? bn->forward_activated(convolve(x), a) : activate_(a, forward(x));
   }
 
   /// The convolution's weight and bias with BatchNorm's running statistics folded in (a
@@ -78,6 +88,11 @@ class ConvBNImpl : public torch::nn::Module {
 
   torch::nn::Conv2d conv;
   BatchNorm bn;
+
+ private:
+  torch::Tensor convolve(const torch::Tensor& x) {
+    return host::conv2d != nullptr ? host::conv2d(*conv, x) : conv(x);
+  }
 };
 TORCH_MODULE(ConvBN);
 

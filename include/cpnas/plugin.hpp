@@ -13,6 +13,7 @@
 #include "cpnas/batch_norm.hpp"
 #include "cpnas/block.hpp"
 #include "cpnas/feature.hpp"
+#include "cpnas/layers.hpp"
 
 namespace cpnas::detail {
 // Type-checks the factory against its kind before erasing it for the C descriptor.
@@ -48,7 +49,8 @@ const void* erase_factory(Factory f) {
         reinterpret_cast<const void*>(&cpnas::host::batch_norm),                           \
         reinterpret_cast<const void*>(&cpnas::host::swish_),                               \
         reinterpret_cast<const void*>(&cpnas::host::swish),                                \
-        reinterpret_cast<const void*>(&cpnas::host::batch_norm_activate)};                 \
+        reinterpret_cast<const void*>(&cpnas::host::batch_norm_activate),                  \
+        reinterpret_cast<const void*>(&cpnas::host::conv2d)};                              \
     static const cpnas_plugin_descriptor descriptor = {CPNAS_ABI_MAJOR,                    \
                                                        CPNAS_ABI_MINOR,                    \
                                                        sizeof(cpnas_plugin_descriptor),    \

@@ -1,5 +1,6 @@
 #include "model/graph_layer.hpp"
 
+#include "model/convolution_training.hpp"
 #include "model/frame_product.hpp"
 #include "model/narrow_graph.hpp"
 
@@ -92,10 +93,12 @@ torch::Tensor SpatialGraphLayerImpl::convolve_then_aggregate(const torch::Tensor
     const auto as_left = [&](const torch::Tensor& g) {
       return g.permute({2, 1, 0}).reshape({v, v * subsets_});
     };
-    return aggregate_frames(as_left(graph), as_left(adjacency_), conv_(x), out_channels_, end);
+    return aggregate_frames(as_left(graph), as_left(adjacency_), conv2d_training(*conv_, x),
+                            out_channels_, end);
   }
   // [N, K*C, T, V] -> [N*C*T, K*V] so that all K subsets aggregate in one matrix product.
-  auto y = conv_(x).view({n, subsets_, out_channels_, t, v}).permute({0, 2, 3, 1, 4});
+  auto y =
+      conv2d_training(*conv_, x).view({n, subsets_, out_channels_, t, v}).permute({0, 2, 3, 1, 4});
   return y.reshape({n * out_channels_ * t, subsets_ * v})
       .mm(graph.reshape({subsets_ * v, v}))
       .view({n, out_channels_, t, v});
@@ -116,8 +119,7 @@ torch::Tensor SpatialGraphLayerImpl::aggregate_then_convolve(const torch::Tensor
                           .permute({1, 2, 0})
                           .reshape({out_channels_, in_channels_, 1, subsets_});
   const auto y =
-      torch::nn::functional::conv2d(in_layout_of(aggregated, x), weight,
-                                    torch::nn::functional::Conv2dFuncOptions().dilation({1, v}));
+      conv2d_training(in_layout_of(aggregated, x), weight, {}, {1, 1}, {0, 0}, {1, v}, 1);
   // The bias, aggregated: b_k times the column sums of G_k, per output channel and joint [C, V].
   const auto bias = conv_->bias.view({subsets_, out_channels_}).t().mm(graph.sum(1));
   if (channels_last(y)) {
@@ -153,12 +155,12 @@ torch::Tensor MultiScaleGraphLayerImpl::forward(const torch::Tensor& x) {
   torch::Tensor y;
   for (size_t k = 0; k < units_.size(); ++k) {
     Unit& u = units_[k];
-    auto q = u.query(x).mean(2);  // [N, m, V]
-    auto key = u.key(x).mean(2);
-    auto pairwise = activate(act_, q.unsqueeze(-1) - key.unsqueeze(-2));  // [N, m, V, V]
-    auto graph = u.refine(pairwise) * u.alpha + adjacency_[k];            // [N, C, V, V]
+    auto q = conv2d_training(*u.query, x).mean(2);  // [N, m, V]
+    auto key = conv2d_training(*u.key, x).mean(2);
+    auto pairwise = activate(act_, q.unsqueeze(-1) - key.unsqueeze(-2));          // [N, m, V, V]
+    auto graph = conv2d_training(*u.refine, pairwise) * u.alpha + adjacency_[k];  // [N, C, V, V]
     // out[u] = sum_v G[u, v] z[v], the reference's einsum 'ncuv,nctv->nctu'.
-    auto term = u.value(x).matmul(graph.transpose(-1, -2));  // [N, C, T, V]
+    auto term = conv2d_training(*u.value, x).matmul(graph.transpose(-1, -2));  // [N, C, T, V]
     y = y.defined() ? y + term : term;
   }
   y = in_layout_of(y, x);

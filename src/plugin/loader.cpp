@@ -15,6 +15,7 @@
 #include "config.hpp"
 #include "cpnas/activation.hpp"
 #include "cpnas/batch_norm.hpp"
+#include "cpnas/layers.hpp"
 #include "io/error.hpp"
 #include "io/file_hash.hpp"
 
@@ -105,11 +106,12 @@ void check_descriptor(const cpnas_plugin_descriptor& d, const std::string& where
 void check_host_services(const cpnas_plugin_descriptor& d, const std::string& where) {
   static const char* const names[CPNAS_HOST_SERVICE_COUNT] = {
       "cpnas::host::batch_norm", "cpnas::host::swish_", "cpnas::host::swish",
-      "cpnas::host::batch_norm_activate"};
+      "cpnas::host::batch_norm_activate", "cpnas::host::conv2d"};
   const void* const core[CPNAS_HOST_SERVICE_COUNT] = {
       reinterpret_cast<const void*>(&host::batch_norm),
       reinterpret_cast<const void*>(&host::swish_), reinterpret_cast<const void*>(&host::swish),
-      reinterpret_cast<const void*>(&host::batch_norm_activate)};
+      reinterpret_cast<const void*>(&host::batch_norm_activate),
+      reinterpret_cast<const void*>(&host::conv2d)};
   const uint32_t n = std::min<uint32_t>(d.host_count, CPNAS_HOST_SERVICE_COUNT);
   if (n > 0 && !d.host_services) throw Error(where + ": host services missing");
   for (uint32_t k = 0; k < n; ++k) {

@@ -102,6 +102,11 @@ TEST(PluginLoader, APluginWhoseHostServicesDidNotBindIsRefused) {
                 "the core and load it into cpnas");
 }
 
+TEST(PluginLoader, APluginOfAnOlderMinorWithFewerHostServicesLoads) {
+  PluginRegistry registry = load_plugins({kDir + "/tp_older_minor"});
+  EXPECT_NE(registry.find(CPNAS_KIND_BLOCK, "older"), nullptr);
+}
+
 TEST(PluginLoader, EntriesThatGrewAreSteppedOverByTheSizeThePluginDeclares) {
   PluginRegistry registry = load_plugins({kDir + "/tp_grown_entry"});
   ASSERT_EQ(registry.entries().size(), 2u);
