@@ -68,7 +68,7 @@ bool input_gradient_as_forward(const torch::Tensor& x, const torch::Tensor& weig
   for (size_t i = 0; i < 2; ++i) {
     // A padding beyond the kernel's reach would make an output larger than the full convolution.
     // Dilated kernels stay oneDNN's: the graph layer's (1, K) kernel dilated by V, as a forward
-    // convolution padded by V (K - 1), took 35-72 ms against 10-13 ms for oneDNN's whole backward
+    // convolution padded by V (K - 1), took 36-78 ms against 9-13 ms for oneDNN's whole backward
     // on AVX2 code paths (bench/conv_shapes.py's shapes, [32, 4, 150, K V]).
     if (stride[i] != 1 || dilation[i] != 1 || padding[i] < 0 ||
         padding[i] > weight.size(2 + i) - 1) {

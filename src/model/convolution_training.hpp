@@ -11,8 +11,8 @@ namespace cpnas {
 /// kernels on), stride 1, no dilation and one group, the input's gradient is a forward
 /// convolution of the output's gradient with the transposed, flipped kernel instead of oneDNN's
 /// own input gradient: with the weight gradient apart, paper-best's stride-1 convolutions' backward
-/// takes 686 against 827 ms per step on AVX-512 code paths (a 1x1 convolution from 4 channels
-/// 3.8 against 10.0 ms) and 1320 against 1354 ms on AVX2 paths (bench/conv_shapes.py).
+/// takes 702 against 798 ms per step on AVX-512 code paths (a 1x1 convolution from 4 channels 5.1
+/// against 12.8 ms) and 1211 against 1284 ms on AVX2 paths (bench/conv_shapes.py).
 torch::Tensor conv2d_training(const torch::Tensor& x, const torch::Tensor& weight,
                               const torch::Tensor& bias, at::IntArrayRef stride,
                               at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups);
