@@ -249,7 +249,8 @@ TEST(Student, TooFewChannelsForTheRatioNamesTheBlock) {
 
 // fa's gate against its definition, the mean and the max over channels and joints into a 9x1
 // convolution, forward and backward (amax's gradient; without ties the plugin's max-with-indices
-// routes it identically).
+// routes it identically), on contiguous memory (per joint, then per channel) and on channels-last
+// memory (over each frame's contiguous run), with and without gradients.
 TEST(FrameAttention, ComputesItsDefinitionForwardAndBackward) {
   torch::manual_seed(31);
   AttentionOptions o;
@@ -261,14 +262,17 @@ TEST(FrameAttention, ComputesItsDefinitionForwardAndBackward) {
   const auto pooled = torch::stack({x.mean({1, 3}), x.amax({1, 3})}, 1).unsqueeze(-1);
   const auto expected =
       torch::conv2d(pooled, params["conv.weight"], params["conv.bias"], 1, {4, 0});
-  const auto got = gate->forward(x);
-  ASSERT_EQ(got.sizes(), expected.sizes());
-  EXPECT_TRUE(torch::allclose(got, expected, 1e-6, 1e-6));
   const auto weights = torch::randn(expected.sizes());
-  const auto g = torch::autograd::grad({(got * weights).sum()}, {x})[0];
   const auto e = torch::autograd::grad({(expected * weights).sum()}, {x})[0];
-  EXPECT_TRUE(torch::allclose(g, e, 1e-6, 1e-6));
-  torch::NoGradGuard no_grad;
-  const auto channels_last = x.contiguous(at::MemoryFormat::ChannelsLast);
-  EXPECT_TRUE(torch::allclose(gate->forward(channels_last), expected, 1e-6, 1e-6));
+  for (const auto format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
+    SCOPED_TRACE(format == at::MemoryFormat::Contiguous ? "contiguous" : "channels-last");
+    const auto input = x.detach().contiguous(format).requires_grad_();
+    const auto got = gate->forward(input);
+    ASSERT_EQ(got.sizes(), expected.sizes());
+    EXPECT_TRUE(torch::allclose(got, expected, 1e-6, 1e-6));
+    const auto g = torch::autograd::grad({(got * weights).sum()}, {input})[0];
+    EXPECT_TRUE(torch::allclose(g, e, 1e-6, 1e-6));
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::allclose(gate->forward(input.detach()), expected, 1e-6, 1e-6));
+  }
 }
