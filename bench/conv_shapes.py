@@ -4,8 +4,10 @@
 gradient, in ms and GFLOP/s, and for stride-1 layers the input gradient computed as a forward
 convolution with the transposed, flipped weights, and the backward as LibTorch runs it (both
 gradients in one call) against that forward plus the weight gradient alone (what
-src/model/convolution_training.cpp does). Last, the stems' graph convolution as it is: a (1, K)
-kernel dilated by the joints, whose input gradient cpnas leaves to oneDNN. The rates show how close oneDNN runs to the
+src/model/convolution_training.cpp does). Then the stems' graph convolution as it is: a (1, K)
+kernel dilated by the joints, whose input gradient cpnas leaves to oneDNN. Last, dense temporal
+kernels' weight gradients, oneDNN's against a batched product per tap (which cpnas takes while
+oneDNN runs AVX2 code). The rates show how close oneDNN runs to the
 core's peak, which bounds a training step that is two thirds convolutions (issue 22).
 
 Run with Debian's python3-torch (the same LibTorch as cpnas), from the repository root:
@@ -105,6 +107,7 @@ def main():
     print(f"stride-1 backward per step: {backward_total[0]:.0f} ms as one call, "
           f"{backward_total[1]:.0f} ms as a forward convolution and the weight gradient")
     stem_graph_dilated(args.repeats)
+    temporal_weight_gradients(args.repeats)
 
 
 def stem_graph_dilated(repeats):
@@ -122,6 +125,39 @@ def stem_graph_dilated(repeats):
                            repeats)
         print(f"stem graph (1, {k}) dilated by {JOINTS}: backward {together:.2f} ms, input gradient "
               f"as a forward convolution {as_fwd:.2f} ms")
+
+
+def temporal_weight_gradients(repeats):
+    """Weight gradients of dense (K, 1) kernels, oneDNN's against one batched product per tap over
+    channels-last rows (src/model/convolution_training.cpp's weight_gradient_as_products): the
+    stem's 3x1 and kernels of the search space's dense temporal blocks."""
+    for cin, cout, k, frames in ((64, 64, 3, 150), (96, 96, 3, 50), (128, 128, 3, 17),
+                                 (64, 64, 5, 50), (64, 64, 7, 50), (96, 96, 9, 50)):
+        x = torch.randn(BATCH, cin, frames, JOINTS).contiguous(memory_format=torch.channels_last)
+        w = torch.randn(cout, cin, k, 1).contiguous(memory_format=torch.channels_last)
+        pad = (k - 1) // 2
+        dy = torch.randn_like(torch.nn.functional.conv2d(x, w, None, 1, (pad, 0)))
+        onednn = median_ms(lambda: torch.ops.aten.convolution_backward(
+            dy, x, w, None, (1, 1), (pad, 0), (1, 1), False, (0, 0), 1, (False, True, False)),
+            repeats)
+        rows_x = x.permute(0, 2, 3, 1).reshape(BATCH, frames * JOINTS, cin)
+        rows_dy = dy.permute(0, 2, 3, 1).reshape(BATCH, frames * JOINTS, cout)
+
+        def products():
+            dw = torch.zeros(cout, cin, k)
+            for tap in range(k):
+                shift = tap - pad
+                first, last = max(0, -shift), min(frames, frames - shift)
+                dw[:, :, tap] = torch.bmm(
+                    rows_dy[:, first * JOINTS:last * JOINTS].transpose(1, 2),
+                    rows_x[:, (first + shift) * JOINTS:(last + shift) * JOINTS]).sum(0)
+            return dw.unsqueeze(3).contiguous(memory_format=torch.channels_last)
+
+        flops = 2 * dy.numel() * cin * k
+        bmm = median_ms(products, repeats)
+        print(f"weight gradient {k}x1, {cin} -> {cout}, {frames} frames: oneDNN {onednn:.2f} ms "
+              f"({flops / onednn / 1e6:.1f} GF/s), a product per tap {bmm:.2f} ms "
+              f"({flops / bmm / 1e6:.1f} GF/s)")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,12 @@
 // output channels swapped, at padding k - 1 - p, which returns x's size exactly.
 #include "model/convolution_training.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <string>
 #include <variant>
+#include <vector>
 
 #include <ATen/record_function.h>
 
@@ -15,6 +20,44 @@ namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
+
+// Whether oneDNN runs its AVX-512 code: the CPU has AVX-512 (F, BW, VL, DQ) and neither
+// ONEDNN_MAX_CPU_ISA nor DNNL_MAX_CPU_ISA, which oneDNN reads, caps it below (as bench/ does to
+// time AVX2 code on an AVX-512 machine).
+bool onednn_avx512() {
+  static const bool yes = [] {
+#if defined(__x86_64__)
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+        !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512dq")) {
+      return false;
+    }
+    for (const char* name : {"ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"}) {
+      const char* value = std::getenv(name);
+      if (value == nullptr || *value == '\0') continue;
+      std::string isa(value);
+      for (auto& c : isa) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return isa == "ALL" || isa.rfind("AVX512", 0) == 0 || isa.rfind("AVX10", 0) == 0;
+    }
+    return true;
+#else
+    return false;
+#endif
+  }();
+  return yes;
+}
+
+// A short temporal kernel's (2 or 3 x 1) weight gradient over channels-last memory: oneDNN's
+// AVX2 code takes 1.1-1.4x the time of LibTorch's batched products (OpenBLAS), a product per tap
+// (bench/conv_shapes.py: a 3x1 kernel over 64 channels at 150 frames 68 against 47 ms); from 5
+// taps on the two are even, from 7 oneDNN's wins, and its AVX-512 code wins on every kernel
+// (1.6-2x). 1x1 kernels' weight gradients are a product for oneDNN too and stay its own.
+bool weight_gradient_as_products_wins(const torch::Tensor& x, const torch::Tensor& dy,
+                                      const torch::Tensor& weight,
+                                      const std::vector<int64_t>& padding) {
+  return weight.size(2) > 1 && weight.size(2) <= 3 && weight.size(3) == 1 && padding[1] == 0 &&
+         !onednn_avx512() && x.is_contiguous(at::MemoryFormat::ChannelsLast) &&
+         dy.is_contiguous(at::MemoryFormat::ChannelsLast);
+}
 
 struct InputGradientAsForward : torch::autograd::Function<InputGradientAsForward> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
@@ -45,7 +88,10 @@ struct InputGradientAsForward : torch::autograd::Function<InputGradientAsForward
     }
     const bool bias = ctx->saved_data["bias"].toBool();
     const bool weights = ctx->needs_input_grad(1), biases = bias && ctx->needs_input_grad(2);
-    if (weights || biases) {
+    if (weights && weight_gradient_as_products_wins(x, dy, weight, padding)) {
+      dw = weight_gradient_as_products(x, dy, weight, padding[0]);
+      if (biases) db = dy.sum({0, 2, 3});
+    } else if (weights || biases) {
       std::tie(std::ignore, dw, db) = at::convolution_backward(
           dy, x, weight,
           bias ? c10::optional<at::IntArrayRef>(weight.sizes().slice(0, 1)) : c10::nullopt, {1, 1},
@@ -79,6 +125,29 @@ bool input_gradient_as_forward(const torch::Tensor& x, const torch::Tensor& weig
 }
 
 }  // namespace
+
+torch::Tensor weight_gradient_as_products(const torch::Tensor& x, const torch::Tensor& dy,
+                                          const torch::Tensor& weight, int64_t padding) {
+  RECORD_FUNCTION("cpnas::conv_weight_gradient_as_products", std::vector<c10::IValue>());
+  const int64_t n = x.size(0), frames = x.size(2), joints = x.size(3), out_frames = dy.size(2);
+  // [N, frames x joints, channels]: views of channels-last memory.
+  const auto rows = [n](const torch::Tensor& t) {
+    return t.permute({0, 2, 3, 1}).reshape({n, -1, t.size(1)});
+  };
+  const auto in = rows(x), out = rows(dy);
+  auto dw = at::zeros({weight.size(0), weight.size(1), weight.size(2)}, weight.options());
+  for (int64_t tap = 0; tap < weight.size(2); ++tap) {
+    // Output frame t reads input frame t + shift.
+    const int64_t shift = tap - padding;
+    const int64_t first = std::max<int64_t>(0, -shift);
+    const int64_t last = std::min(out_frames, frames - shift);
+    if (first >= last) continue;
+    const auto products = at::bmm(out.slice(1, first * joints, last * joints).transpose(1, 2),
+                                  in.slice(1, (first + shift) * joints, (last + shift) * joints));
+    dw.select(2, tap).copy_(products.sum(0));
+  }
+  return dw.unsqueeze(3).contiguous(weight.suggest_memory_format());
+}
 
 torch::Tensor conv2d_training(const torch::Tensor& x, const torch::Tensor& weight,
                               const torch::Tensor& bias, at::IntArrayRef stride,

@@ -1,6 +1,7 @@
 // Convolutions in training (model/convolution_training.cpp): the input gradient of stride-1
-// convolutions as a forward convolution, against LibTorch's convolution in double precision,
-// forward and backward, and the convolutions it leaves to LibTorch.
+// convolutions as a forward convolution and temporal kernels' weight gradient as batched
+// products, against LibTorch's convolution in double precision, forward and backward, and the
+// convolutions it leaves to LibTorch.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -25,7 +26,8 @@ struct Step {
 };
 
 // One forward and backward of conv2d_training (float) or of LibTorch's convolution (double), the
-// loss weighting each output element by a fixed pattern.
+// loss weighting each output element by a fixed pattern (in the input's layout, so that the
+// output's gradient is laid out as a network's BatchNorm hands it back in training).
 Step step(const Case& c, bool reference) {
   torch::manual_seed(7);
   const auto type = reference ? torch::kDouble : torch::kFloat;
@@ -37,7 +39,8 @@ Step step(const Case& c, bool reference) {
   const auto y = reference
                      ? at::convolution(x, weight, bias, {1, 1}, c.padding, {1, 1}, false, {0, 0}, 1)
                      : conv2d_training(x, weight, bias, {1, 1}, c.padding, {1, 1}, 1);
-  const auto pattern = torch::linspace(-1, 2, y.numel()).view(y.sizes()).to(type);
+  const auto pattern =
+      torch::linspace(-1, 2, y.numel()).view(y.sizes()).to(type).contiguous(layout);
   (y * pattern).sum().backward();
   return {y.detach(), x.grad(), weight.grad(), c.bias ? bias.grad() : torch::Tensor(),
           y.grad_fn()->name()};
@@ -59,6 +62,7 @@ TEST(ConvolutionTraining, StrideOneInputGradientsAsForwardConvolutionsMatchLibTo
       {{3, 8, 20, 7}, {6, 8, 9, 1}, {4, 0}},               // 9x1 to fewer channels
       {{2, 5, 11, 6}, {6, 5, 5, 3}, {1, 1}},               // less than "same" padding
       {{2, 6, 10, 5}, {4, 6, 3, 1}, {1, 0}, true, false},  // channels-first
+      {{2, 6, 12, 5}, {5, 6, 3, 1}, {0, 0}},               // 3x1, "valid", with a bias
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE("case " + std::to_string(i));
@@ -68,6 +72,42 @@ TEST(ConvolutionTraining, StrideOneInputGradientsAsForwardConvolutionsMatchLibTo
     expect_near(core.dx, reference.dx, "input gradient");
     expect_near(core.dweight, reference.dweight, "weight gradient");
     if (cases[i].bias) expect_near(core.dbias, reference.dbias, "bias gradient");
+  }
+}
+
+// The weight gradient of temporal kernels as batched products per tap (what training takes while
+// oneDNN runs AVX2 code; the ctest run onednn_avx2.* passes the test above that way) against
+// LibTorch's in double: "same", "valid" and full padding, fewer frames than the kernel,
+// channels-first memory.
+TEST(ConvolutionTraining, TemporalWeightGradientsAsProductsMatchLibTorch) {
+  struct Shape {
+    std::vector<int64_t> x, weight;
+    int64_t padding;
+    bool channels_last = true;
+  };
+  const std::vector<Shape> shapes = {{{3, 8, 20, 7}, {8, 8, 3, 1}, 1},  // "same"
+                                     {{3, 8, 20, 7}, {6, 8, 9, 1}, 0},  // "valid"
+                                     {{2, 5, 6, 4}, {7, 5, 5, 1}, 4},   // full
+                                     {{2, 4, 3, 5}, {4, 4, 9, 1}, 4},  // 3 frames, a 9-frame kernel
+                                     {{2, 6, 10, 5}, {4, 6, 3, 1}, 1, false}};  // channels-first
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    SCOPED_TRACE("shape " + std::to_string(i));
+    const auto& s = shapes[i];
+    torch::manual_seed(11);
+    const auto x = torch::randn(s.x, torch::kDouble);
+    const auto weight = torch::randn(s.weight, torch::kDouble);
+    const auto y = at::convolution(x, weight, {}, {1, 1}, {s.padding, 0}, {1, 1}, false, {0, 0}, 1);
+    const auto dy = torch::randn(y.sizes(), torch::kDouble);
+    const auto reference =
+        std::get<1>(at::convolution_backward(dy, x, weight, c10::nullopt, {1, 1}, {s.padding, 0},
+                                             {1, 1}, false, {0, 0}, 1, {false, true, false}));
+    const auto layout =
+        s.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+    const auto as_float = [&](const torch::Tensor& t) {
+      return t.to(torch::kFloat).contiguous(layout);
+    };
+    expect_near(weight_gradient_as_products(as_float(x), as_float(dy), as_float(weight), s.padding),
+                reference, "weight gradient");
   }
 }
 
