@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "cpnas/layers.hpp"
 #include "dist/batch_shard.hpp"
 #include "dist/sync_batch_norm.hpp"
 #include "model/cpu_features.hpp"
@@ -79,21 +80,23 @@ CPNAS_AVX2_FMA void sum_rows(const T* x, int64_t channels, int64_t begin, int64_
   }
 }
 
-// y = act(x * scale + shift) over rows [begin, end).
+// y = act(x * scale + shift) (+ residual where not null) over rows [begin, end).
 template <bool Swish, class T>
-CPNAS_AVX2_FMA void normalise_rows(const T* x, T* y, int64_t channels, const Channels& k,
-                                   int64_t begin, int64_t end) {
+CPNAS_AVX2_FMA void normalise_rows(const T* x, const T* residual, T* y, int64_t channels,
+                                   const Channels& k, int64_t begin, int64_t end) {
   for (int64_t i = begin * channels; i < end * channels; i += channels) {
     int64_t c = 0;
     for (; c + 8 <= channels; c += 8) {
       __m256 h = _mm256_fmadd_ps(simd::load(x + i + c), _mm256_loadu_ps(k.scale + c),
                                  _mm256_loadu_ps(k.shift + c));
       if (Swish) h = simd::swish(h);
+      if (residual) h = _mm256_add_ps(h, simd::load(residual + i + c));
       simd::store(y + i + c, h);
     }
     for (; c < channels; ++c) {
-      const float h = float(x[i + c]) * k.scale[c] + k.shift[c];
-      y[i + c] = static_cast<T>(Swish ? simd::activate<Activation::swish>(h) : h);
+      float h = float(x[i + c]) * k.scale[c] + k.shift[c];
+      if (Swish) h = simd::activate<Activation::swish>(h);
+      y[i + c] = static_cast<T>(residual ? h + float(residual[i + c]) : h);
     }
   }
 }
@@ -186,7 +189,7 @@ void sum_rows(const T*, int64_t, int64_t, int64_t, double*, double*) {
   no_cpu_kernel("sum_rows");
 }
 template <bool Swish, class T>
-void normalise_rows(const T*, T*, int64_t, const Channels&, int64_t, int64_t) {
+void normalise_rows(const T*, const T*, T*, int64_t, const Channels&, int64_t, int64_t) {
   no_cpu_kernel("normalise_rows");
 }
 template <bool Swish, class T>
@@ -254,9 +257,12 @@ void with_activation(bool swish, F&& f) {
 }
 
 struct BatchNormActivation : torch::autograd::Function<BatchNormActivation> {
+  // residual: added to the output in the same pass (the layer's residual connection); LibTorch
+  // 1.13's custom functions take no undefined tensors.
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& weight, const torch::Tensor& bias,
-                               BatchNormImpl* bn, Collective* group, bool swish) {
+                               const c10::optional<torch::Tensor>& residual, BatchNormImpl* bn,
+                               Collective* group, bool swish) {
     RECORD_FUNCTION("cpnas::batch_norm_training", std::vector<c10::IValue>());
     const int64_t channels = x.size(1), rows = x.numel() / channels;
     auto stats = torch::empty({2 * channels + 1}, torch::kDouble);
@@ -279,10 +285,11 @@ struct BatchNormActivation : torch::autograd::Function<BatchNormActivation> {
       using scalar_t = decltype(t);
       const scalar_t* in = x.data_ptr<scalar_t>();
       scalar_t* out = y.data_ptr<scalar_t>();
+      const scalar_t* added = residual ? residual->data_ptr<scalar_t>() : nullptr;
       const Channels c = k.view();
       with_activation(swish, [&](auto act) {
         parallel_ranges(0, rows, row_grain(channels), [&](int64_t b, int64_t e) {
-          normalise_rows<decltype(act)::value>(in, out, channels, c, b, e);
+          normalise_rows<decltype(act)::value>(in, added, out, channels, c, b, e);
         });
       });
     });
@@ -290,6 +297,7 @@ struct BatchNormActivation : torch::autograd::Function<BatchNormActivation> {
     ctx->saved_data["count"] = count;
     ctx->saved_data["group"] = reinterpret_cast<int64_t>(group);
     ctx->saved_data["swish"] = swish;
+    ctx->saved_data["residual"] = residual.has_value();
     return y;
   }
 
@@ -345,7 +353,10 @@ struct BatchNormActivation : torch::autograd::Function<BatchNormActivation> {
       }
       with_activation(swish, [&](auto act) { pass(act, g.data_ptr<scalar_t>()); });
     });
-    return {dx, dweight, dbias, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    // The residual's gradient is the output's (its edge, where it has one, follows the bias's).
+    const bool residual = ctx->saved_data["residual"].toBool();
+    const auto dresidual = residual && ctx->needs_input_grad(3) ? grads[0] : torch::Tensor();
+    return {dx, dweight, dbias, dresidual, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -365,19 +376,31 @@ bool has_training_kernel(const BatchNormImpl& bn, const torch::Tensor& x) {
          bn.bias.scalar_type() == torch::kFloat && bn.weight.device().is_cpu();
 }
 
+torch::Tensor batch_norm_activate_add(BatchNormImpl& bn, const torch::Tensor& x, Activation a,
+                                      const torch::Tensor& residual) {
+  if (bn.is_training() && a == Activation::swish && has_training_kernel(bn, x) &&
+      residual.sizes() == x.sizes() && residual.scalar_type() == x.scalar_type() &&
+      residual.device() == x.device() &&
+      residual.is_contiguous(torch::MemoryFormat::ChannelsLast)) {
+    return BatchNormActivation::apply(x, bn.weight, bn.bias, residual, &bn, batch_group(), true);
+  }
+  return add_into(bn.forward_activated(x, a), residual);
+}
+
 namespace host {
 
 torch::Tensor batch_norm(BatchNormImpl& bn, const torch::Tensor& x) {
   Collective* group = batch_group();
   if (has_training_kernel(bn, x)) {
-    return BatchNormActivation::apply(x, bn.weight, bn.bias, &bn, group, false);
+    return BatchNormActivation::apply(x, bn.weight, bn.bias, c10::nullopt, &bn, group, false);
   }
   return group ? synchronised_batch_norm(bn, x, *group) : bn.local_forward(x);
 }
 
 torch::Tensor batch_norm_activate(BatchNormImpl& bn, const torch::Tensor& x, Activation a) {
   if (a == Activation::swish && has_training_kernel(bn, x)) {
-    return BatchNormActivation::apply(x, bn.weight, bn.bias, &bn, batch_group(), true);
+    return BatchNormActivation::apply(x, bn.weight, bn.bias, c10::nullopt, &bn, batch_group(),
+                                      true);
   }
   return activate_(a, batch_norm(bn, x));
 }

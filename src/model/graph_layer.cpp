@@ -1,5 +1,6 @@
 #include "model/graph_layer.hpp"
 
+#include "model/batch_norm_training.hpp"
 #include "model/convolution_training.hpp"
 #include "model/frame_product.hpp"
 #include "model/narrow_graph.hpp"
@@ -80,7 +81,7 @@ torch::Tensor SpatialGraphLayerImpl::forward(const torch::Tensor& x) {
                   : convolve_then_aggregate(x, graph, &end);
   }
   const auto y = widens ? aggregate_then_convolve(x, graph) : convolve_then_aggregate(x, graph);
-  return add_into(bn_->forward_activated(in_layout_of(y, x), act_), residual);
+  return batch_norm_activate_add(*bn_, in_layout_of(y, x), act_, residual);
 }
 
 torch::Tensor SpatialGraphLayerImpl::convolve_then_aggregate(const torch::Tensor& x,

@@ -1,6 +1,7 @@
 #include "model/stage.hpp"
 
 #include "io/error.hpp"
+#include "model/batch_norm_training.hpp"
 #include "model/epilogue.hpp"
 #include "model/torch_error.hpp"
 
@@ -17,7 +18,7 @@ torch::Tensor AttentionLayerImpl::forward(const torch::Tensor& x) {
   if (!is_training() && vectorised(x, x)) {
     return apply_epilogue_(std::move(gated), running_epilogue(*bn_, act_, x));
   }
-  return add_into(bn_->forward_activated(gated, act_), x);
+  return batch_norm_activate_add(*bn_, gated, act_, x);
 }
 
 namespace {

@@ -162,6 +162,53 @@ TEST(BatchNormTraining, OtherActivationsAndLayoutsComputeTheSameThroughLibTorch)
                               torch::silu(separate(first)), 1e-5, 1e-6));
 }
 
+// A layer's end with its residual connection, batch_norm_activate_add: the residual added in the
+// kernel's pass (swish, channels-last residual) and through LibTorch's addition (relu; a
+// channels-first residual), against LibTorch in double, with the residual's gradient.
+TEST(BatchNormTraining, AddsTheResidualAsLibTorchDoesForwardAndBackward) {
+  torch::manual_seed(9);
+  for (const int64_t channels : {64, 13}) {
+    for (const auto a : {Activation::swish, Activation::relu}) {
+      for (const bool channels_last_residual : {true, false}) {
+        const std::string what = std::to_string(channels) + " channels, " +
+                                 (a == Activation::swish ? "swish" : "relu") +
+                                 (channels_last_residual ? "" : ", channels-first residual");
+        const auto x = channels_last_input(channels);
+        const auto w = torch::randn(x.sizes());
+        const auto layout = channels_last_residual ? torch::MemoryFormat::ChannelsLast
+                                                   : torch::MemoryFormat::Contiguous;
+        const auto r = torch::randn(x.sizes()).contiguous(layout);
+        BatchNorm bn(channels);
+        bn->weight.data().copy_(weight_of(channels));
+        bn->bias.data().copy_(bias_of(channels));
+        auto input = x.clone().requires_grad_(true), residual = r.clone().requires_grad_(true);
+        const auto y = batch_norm_activate_add(*bn, input, a, residual);
+        const bool in_the_kernel =
+            use_cpu_kernels() && a == Activation::swish && channels_last_residual;
+        EXPECT_EQ(y.grad_fn()->name().find("BatchNormActivation") != std::string::npos,
+                  in_the_kernel)
+            << what << ": " << y.grad_fn()->name();
+        (y * w).sum().backward();
+
+        const auto d = torch::kDouble;
+        auto input_d = x.to(d).requires_grad_(true), residual_d = r.to(d).requires_grad_(true);
+        auto mean = torch::zeros({channels}, d), var = torch::ones({channels}, d);
+        auto normalised =
+            torch::batch_norm(input_d, weight_of(channels).to(d), bias_of(channels).to(d), mean,
+                              var, true, BatchNormImpl::kMomentum, BatchNormImpl::kEps, false);
+        const auto reference =
+            (a == Activation::swish ? torch::silu(normalised) : torch::relu(normalised)) +
+            residual_d;
+        (reference * w.to(d)).sum().backward();
+        expect_close(y.detach(), reference.detach(), 2e-6, what + " output");
+        expect_close(input.grad(), input_d.grad(), 2e-6, what + " input gradient");
+        expect_close(residual.grad(), residual_d.grad(), 0, what + " residual gradient");
+        expect_close(bn->running_var, var, 2e-6, what + " running variance");
+      }
+    }
+  }
+}
+
 TEST(BatchNormTraining, ANanInTheInputMakesItsChannelNan) {
   auto x = channels_last_input(16);
   x[2][3][4][5] = std::numeric_limits<float>::quiet_NaN();
