@@ -209,6 +209,22 @@ TEST(BatchNormTraining, AddsTheResidualAsLibTorchDoesForwardAndBackward) {
   }
 }
 
+// In bf16 the kernel reads the residual as it reads the input, widened to fp32.
+TEST(BatchNormTraining, AddsABf16ResidualInFp32) {
+  torch::manual_seed(10);
+  const auto x = channels_last_input(24, torch::kBFloat16);
+  const auto r =
+      torch::randn(x.sizes()).to(torch::kBFloat16).contiguous(torch::MemoryFormat::ChannelsLast);
+  BatchNorm bn(24), separate(24);
+  const auto y = batch_norm_activate_add(*bn, x, Activation::swish, r).detach();
+  EXPECT_EQ(y.scalar_type(), torch::kBFloat16);
+  const auto reference =
+      separate->forward_activated(x, Activation::swish).detach().to(torch::kFloat) +
+      r.to(torch::kFloat);
+  // Both round the sum to bf16's 8 significant bits once or twice.
+  expect_close(y, reference, 2e-2, "bf16 output");
+}
+
 TEST(BatchNormTraining, ANanInTheInputMakesItsChannelNan) {
   auto x = channels_last_input(16);
   x[2][3][4][5] = std::numeric_limits<float>::quiet_NaN();
