@@ -57,8 +57,8 @@ class BatchNormImpl : public torch::nn::Cloneable<BatchNormImpl> {
   }
 
   /// activate_(a, forward(x)): what a layer that normalises and then activates computes. In
-  /// training the core may normalise and activate in one pass (swish on the CPU: a third less time
-  /// for the pair, forward and backward), with the same result up to rounding. Since ABI 1.5.
+  /// training the core may normalise and activate in one pass (on the CPU: swish's pair takes a
+  /// third less time, forward and backward), with the same result up to rounding. Since ABI 1.5.
   torch::Tensor forward_activated(const torch::Tensor& x, Activation a) {
     if (is_training() && host::batch_norm_activate != nullptr) {
       return host::batch_norm_activate(*this, x, a);

@@ -1,13 +1,13 @@
 // BatchNorm in training (cpnas::host::batch_norm and batch_norm_activate, batch_norm.hpp). On the
-// CPU a layer's BatchNorm and the swish after it run as one autograd node over channels-last
+// CPU a layer's BatchNorm and the activation after it run as one autograd node over channels-last
 // memory, read as a [rows, C] matrix: the forward reads its input twice (statistics, then the
 // activated output) where LibTorch's BatchNorm and swish read and write five times, and the
 // backward reads the incoming gradient and the input twice without storing the normalised values
-// (in fp32 the first pass keeps swish's gradient in the output buffer for the second; in bf16 the
-// second computes it again), where LibTorch's pair passes over memory eight times. The statistics
-// are summed in double precision over 64 fixed parts of the rows, so that they are the same on any
-// thread count. Elsewhere (a GPU, another layout or type, another activation,
-// CPNAS_CPU_KERNELS=off) LibTorch's operators do the work.
+// (in fp32 the first pass keeps swish's gradient in the output buffer for the second; in bf16,
+// and for the cheaper activations, the second computes it again), where LibTorch's pair passes
+// over memory eight times. The statistics are summed in double precision over 64 fixed parts of
+// the rows, so that they are the same on any thread count. Elsewhere (a GPU, another layout or
+// type, CPNAS_CPU_KERNELS=off) LibTorch's operators do the work.
 #include "model/batch_norm_training.hpp"
 
 #include <ATen/record_function.h>
@@ -31,6 +31,9 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 constexpr int64_t kParts = 64;
+
+// The kernels' activation: Identity (BatchNorm alone) or std::integral_constant<Activation, A>.
+struct Identity {};
 
 // Per-channel coefficients of one layer, fp32, each [C].
 struct Channels {
@@ -80,8 +83,8 @@ CPNAS_AVX2_FMA void sum_rows(const T* x, int64_t channels, int64_t begin, int64_
   }
 }
 
-// y = act(x * scale + shift) (+ residual where not null) over rows [begin, end).
-template <bool Swish, class T>
+// y = Act(x * scale + shift) (+ residual where not null) over rows [begin, end).
+template <class Act, class T>
 CPNAS_AVX2_FMA void normalise_rows(const T* x, const T* residual, T* y, int64_t channels,
                                    const Channels& k, int64_t begin, int64_t end) {
   for (int64_t i = begin * channels; i < end * channels; i += channels) {
@@ -89,36 +92,43 @@ CPNAS_AVX2_FMA void normalise_rows(const T* x, const T* residual, T* y, int64_t 
     for (; c + 8 <= channels; c += 8) {
       __m256 h = _mm256_fmadd_ps(simd::load(x + i + c), _mm256_loadu_ps(k.scale + c),
                                  _mm256_loadu_ps(k.shift + c));
-      if (Swish) h = simd::swish(h);
+      if constexpr (!std::is_same_v<Act, Identity>) h = simd::activate<Act::value>(h);
       if (residual) h = _mm256_add_ps(h, simd::load(residual + i + c));
       simd::store(y + i + c, h);
     }
     for (; c < channels; ++c) {
       float h = float(x[i + c]) * k.scale[c] + k.shift[c];
-      if (Swish) h = simd::activate<Activation::swish>(h);
+      if constexpr (!std::is_same_v<Act, Identity>) h = simd::activate<Act::value>(h);
       y[i + c] = static_cast<T>(residual ? h + float(residual[i + c]) : h);
     }
   }
 }
 
 // The gradient with respect to the normalised values (before the activation) of 8 channels.
-template <bool Swish>
+template <class Act>
 CPNAS_AVX2_FMA inline __m256 normalised_gradient(__m256 x, __m256 g, const Channels& k, int64_t c) {
-  if (!Swish) return g;
-  const __m256 h = _mm256_fmadd_ps(x, _mm256_loadu_ps(k.scale + c), _mm256_loadu_ps(k.shift + c));
-  return simd::swish_gradient(h, g);
+  if constexpr (std::is_same_v<Act, Identity>) {
+    return g;
+  } else {
+    const __m256 h = _mm256_fmadd_ps(x, _mm256_loadu_ps(k.scale + c), _mm256_loadu_ps(k.shift + c));
+    return simd::activation_gradient<Act::value>(h, g);
+  }
 }
 
-template <bool Swish>
+template <class Act>
 inline float normalised_gradient(float x, float g, const Channels& k, int64_t c) {
-  return Swish ? simd::swish_gradient(x * k.scale[c] + k.shift[c], g) : g;
+  if constexpr (std::is_same_v<Act, Identity>) {
+    return g;
+  } else {
+    return simd::activation_gradient<Act::value>(x * k.scale[c] + k.shift[c], g);
+  }
 }
 
 // With d the gradient of the normalised values and xhat = (x - mean) * invstd: d_sums[c] += d,
 // d_xhat_sums[c] += d * xhat over rows [begin, end); d is also stored where `stored` is not null.
 // Blocks of rows are summed in fp32 first (widening every vector to double made this pass
 // compute-bound).
-template <bool Swish, class T>
+template <class Act, class T>
 CPNAS_AVX2_FMA void sum_gradient_rows(const T* x, const T* g, int64_t channels, const Channels& k,
                                       int64_t begin, int64_t end, double* d_sums,
                                       double* d_xhat_sums, float* stored) {
@@ -133,7 +143,7 @@ CPNAS_AVX2_FMA void sum_gradient_rows(const T* x, const T* g, int64_t channels, 
       int64_t c = 0;
       for (; c + 8 <= channels; c += 8) {
         const __m256 v = simd::load(x + i + c);
-        const __m256 d = normalised_gradient<Swish>(v, simd::load(g + i + c), k, c);
+        const __m256 d = normalised_gradient<Act>(v, simd::load(g + i + c), k, c);
         if (stored) _mm256_storeu_ps(stored + i + c, d);
         const __m256 xhat = _mm256_mul_ps(_mm256_sub_ps(v, _mm256_loadu_ps(k.mean + c)),
                                           _mm256_loadu_ps(k.invstd + c));
@@ -142,7 +152,7 @@ CPNAS_AVX2_FMA void sum_gradient_rows(const T* x, const T* g, int64_t channels, 
       }
       for (; c < channels; ++c) {
         const float v = float(x[i + c]);
-        const float d = normalised_gradient<Swish>(v, float(g[i + c]), k, c);
+        const float d = normalised_gradient<Act>(v, float(g[i + c]), k, c);
         if (stored) stored[i + c] = d;
         bd[c] += d;
         bx[c] += d * ((v - k.mean[c]) * k.invstd[c]);
@@ -156,7 +166,7 @@ CPNAS_AVX2_FMA void sum_gradient_rows(const T* x, const T* g, int64_t channels, 
 }
 
 // dx = (d - d_mean - xhat * d_xhat_mean) * scale over rows [begin, end).
-template <bool Swish, class T>
+template <class Act, class T>
 CPNAS_AVX2_FMA void input_gradient_rows(const T* x, const T* g, T* dx, int64_t channels,
                                         const Channels& k, const float* d_mean,
                                         const float* d_xhat_mean, int64_t begin, int64_t end) {
@@ -164,7 +174,7 @@ CPNAS_AVX2_FMA void input_gradient_rows(const T* x, const T* g, T* dx, int64_t c
     int64_t c = 0;
     for (; c + 8 <= channels; c += 8) {
       const __m256 v = simd::load(x + i + c);
-      const __m256 d = normalised_gradient<Swish>(v, simd::load(g + i + c), k, c);
+      const __m256 d = normalised_gradient<Act>(v, simd::load(g + i + c), k, c);
       const __m256 xhat = _mm256_mul_ps(_mm256_sub_ps(v, _mm256_loadu_ps(k.mean + c)),
                                         _mm256_loadu_ps(k.invstd + c));
       const __m256 centred = _mm256_fnmadd_ps(xhat, _mm256_loadu_ps(d_xhat_mean + c),
@@ -173,7 +183,7 @@ CPNAS_AVX2_FMA void input_gradient_rows(const T* x, const T* g, T* dx, int64_t c
     }
     for (; c < channels; ++c) {
       const float v = float(x[i + c]);
-      const float d = normalised_gradient<Swish>(v, float(g[i + c]), k, c);
+      const float d = normalised_gradient<Act>(v, float(g[i + c]), k, c);
       const float xhat = (v - k.mean[c]) * k.invstd[c];
       dx[i + c] = static_cast<T>((d - d_mean[c] - xhat * d_xhat_mean[c]) * k.scale[c]);
     }
@@ -188,16 +198,16 @@ template <class T>
 void sum_rows(const T*, int64_t, int64_t, int64_t, double*, double*) {
   no_cpu_kernel("sum_rows");
 }
-template <bool Swish, class T>
+template <class Act, class T>
 void normalise_rows(const T*, const T*, T*, int64_t, const Channels&, int64_t, int64_t) {
   no_cpu_kernel("normalise_rows");
 }
-template <bool Swish, class T>
+template <class Act, class T>
 void sum_gradient_rows(const T*, const T*, int64_t, const Channels&, int64_t, int64_t, double*,
                        double*, float*) {
   no_cpu_kernel("sum_gradient_rows");
 }
-template <bool Swish, class T>
+template <class Act, class T>
 void input_gradient_rows(const T*, const T*, T*, int64_t, const Channels&, const float*,
                          const float*, int64_t, int64_t) {
   no_cpu_kernel("input_gradient_rows");
@@ -246,13 +256,20 @@ struct Coefficients {
   }
 };
 
-// Calls f(std::bool_constant<Swish>{}).
+// An activation as the autograd node keeps it: Activation's value, or kNoActivation.
+constexpr int64_t kNoActivation = -1;
+
+int64_t activation_code(c10::optional<Activation> a) {
+  return a ? static_cast<int64_t>(*a) : kNoActivation;
+}
+
+// Calls f(Identity{}) for kNoActivation, else f(std::integral_constant<Activation, A>{}).
 template <class F>
-void with_activation(bool swish, F&& f) {
-  if (swish) {
-    f(std::true_type{});
+void with_activation(int64_t code, F&& f) {
+  if (code == kNoActivation) {
+    f(Identity{});
   } else {
-    f(std::false_type{});
+    simd::dispatch(static_cast<Activation>(code), f);
   }
 }
 
@@ -262,7 +279,7 @@ struct BatchNormActivation : torch::autograd::Function<BatchNormActivation> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& weight, const torch::Tensor& bias,
                                const c10::optional<torch::Tensor>& residual, BatchNormImpl* bn,
-                               Collective* group, bool swish) {
+                               Collective* group, int64_t activation) {
     RECORD_FUNCTION("cpnas::batch_norm_training", std::vector<c10::IValue>());
     const int64_t channels = x.size(1), rows = x.numel() / channels;
     auto stats = torch::empty({2 * channels + 1}, torch::kDouble);
@@ -287,16 +304,16 @@ struct BatchNormActivation : torch::autograd::Function<BatchNormActivation> {
       scalar_t* out = y.data_ptr<scalar_t>();
       const scalar_t* added = residual ? residual->data_ptr<scalar_t>() : nullptr;
       const Channels c = k.view();
-      with_activation(swish, [&](auto act) {
+      with_activation(activation, [&](auto act) {
         parallel_ranges(0, rows, row_grain(channels), [&](int64_t b, int64_t e) {
-          normalise_rows<decltype(act)::value>(in, added, out, channels, c, b, e);
+          normalise_rows<decltype(act)>(in, added, out, channels, c, b, e);
         });
       });
     });
     ctx->save_for_backward({x, weight, bias, k.mean, k.invstd});
     ctx->saved_data["count"] = count;
     ctx->saved_data["group"] = reinterpret_cast<int64_t>(group);
-    ctx->saved_data["swish"] = swish;
+    ctx->saved_data["activation"] = activation;
     ctx->saved_data["residual"] = residual.has_value();
     return y;
   }
@@ -309,24 +326,26 @@ struct BatchNormActivation : torch::autograd::Function<BatchNormActivation> {
     const Coefficients k(saved[3], saved[4], weight, saved[2]);
     const double count = ctx->saved_data["count"].toDouble();
     auto* group = reinterpret_cast<Collective*>(ctx->saved_data["group"].toInt());
-    const bool swish = ctx->saved_data["swish"].toBool();
+    const int64_t activation = ctx->saved_data["activation"].toInt();
     const auto g = laid_out_as(grads[0], x);
     const int64_t channels = x.size(1), rows = x.numel() / channels;
     const Channels c = k.view();
 
     auto dx = at::empty_like(x);
     // In fp32 the first pass stores swish's gradient in dx, where the second reads it instead of
-    // computing it again (the passes are bound by arithmetic more than by memory).
+    // computing it again (the passes are bound by arithmetic more than by memory); the other
+    // activations' gradients cost less to compute again than to store.
+    const bool swish = activation == static_cast<int64_t>(Activation::swish);
     float* stored = swish && x.scalar_type() == torch::kFloat ? dx.data_ptr<float>() : nullptr;
     auto sums = torch::empty({2 * channels}, torch::kDouble);
     with_element_type(x, [&](auto t) {
       using scalar_t = decltype(t);
       const scalar_t* in = x.data_ptr<scalar_t>();
       const scalar_t* gp = g.data_ptr<scalar_t>();
-      with_activation(swish, [&](auto act) {
+      with_activation(activation, [&](auto act) {
         const auto s =
             column_sums(rows, channels, [&](int64_t b, int64_t e, double* d, double* d_xhat) {
-              sum_gradient_rows<decltype(act)::value>(in, gp, channels, c, b, e, d, d_xhat, stored);
+              sum_gradient_rows<decltype(act)>(in, gp, channels, c, b, e, d, d_xhat, stored);
             });
         std::copy(s.begin(), s.end(), sums.data_ptr<double>());
       });
@@ -344,14 +363,14 @@ struct BatchNormActivation : torch::autograd::Function<BatchNormActivation> {
       const float* d_mean = means.data_ptr<float>();
       const auto pass = [&](auto act, const scalar_t* gp) {
         parallel_ranges(0, rows, row_grain(channels), [&](int64_t b, int64_t e) {
-          input_gradient_rows<decltype(act)::value>(in, gp, out, channels, c, d_mean,
-                                                    d_mean + channels, b, e);
+          input_gradient_rows<decltype(act)>(in, gp, out, channels, c, d_mean, d_mean + channels, b,
+                                             e);
         });
       };
       if constexpr (std::is_same_v<scalar_t, float>) {
-        if (stored) return pass(std::false_type{}, stored);
+        if (stored) return pass(Identity{}, stored);
       }
-      with_activation(swish, [&](auto act) { pass(act, g.data_ptr<scalar_t>()); });
+      with_activation(activation, [&](auto act) { pass(act, g.data_ptr<scalar_t>()); });
     });
     // The residual's gradient is the output's (its edge, where it has one, follows the bias's).
     const bool residual = ctx->saved_data["residual"].toBool();
@@ -378,11 +397,11 @@ bool has_training_kernel(const BatchNormImpl& bn, const torch::Tensor& x) {
 
 torch::Tensor batch_norm_activate_add(BatchNormImpl& bn, const torch::Tensor& x, Activation a,
                                       const torch::Tensor& residual) {
-  if (bn.is_training() && a == Activation::swish && has_training_kernel(bn, x) &&
-      residual.sizes() == x.sizes() && residual.scalar_type() == x.scalar_type() &&
-      residual.device() == x.device() &&
+  if (bn.is_training() && has_training_kernel(bn, x) && residual.sizes() == x.sizes() &&
+      residual.scalar_type() == x.scalar_type() && residual.device() == x.device() &&
       residual.is_contiguous(torch::MemoryFormat::ChannelsLast)) {
-    return BatchNormActivation::apply(x, bn.weight, bn.bias, residual, &bn, batch_group(), true);
+    return BatchNormActivation::apply(x, bn.weight, bn.bias, residual, &bn, batch_group(),
+                                      activation_code(a));
   }
   return add_into(bn.forward_activated(x, a), residual);
 }
@@ -392,15 +411,16 @@ namespace host {
 torch::Tensor batch_norm(BatchNormImpl& bn, const torch::Tensor& x) {
   Collective* group = batch_group();
   if (has_training_kernel(bn, x)) {
-    return BatchNormActivation::apply(x, bn.weight, bn.bias, c10::nullopt, &bn, group, false);
+    return BatchNormActivation::apply(x, bn.weight, bn.bias, c10::nullopt, &bn, group,
+                                      kNoActivation);
   }
   return group ? synchronised_batch_norm(bn, x, *group) : bn.local_forward(x);
 }
 
 torch::Tensor batch_norm_activate(BatchNormImpl& bn, const torch::Tensor& x, Activation a) {
-  if (a == Activation::swish && has_training_kernel(bn, x)) {
+  if (has_training_kernel(bn, x)) {
     return BatchNormActivation::apply(x, bn.weight, bn.bias, c10::nullopt, &bn, batch_group(),
-                                      true);
+                                      activation_code(a));
   }
   return activate_(a, batch_norm(bn, x));
 }

@@ -1,6 +1,6 @@
 #pragma once
-// BatchNorm in training, and BatchNorm followed by swish (and a residual) as one step, on the
-// CPU: what the core defines for cpnas::host::batch_norm and host::batch_norm_activate
+// BatchNorm in training, and BatchNorm followed by its activation (and a residual) as one step, on
+// the CPU: what the core defines for cpnas::host::batch_norm and host::batch_norm_activate
 // (batch_norm.hpp), and what its own layers call to end with a residual connection.
 
 #include <torch/torch.h>
@@ -15,8 +15,8 @@ namespace cpnas {
 bool has_training_kernel(const BatchNormImpl& bn, const torch::Tensor& x);
 
 /// add_into(bn.forward_activated(x, a), residual): a layer's normalisation, activation and
-/// residual connection. In training with the kernels (swish, has_training_kernel, a residual of
-/// x's shape, type and layout) the residual is added in the pass that writes the output, which
+/// residual connection. In training with the kernels (has_training_kernel, a residual of x's
+/// shape, type and layout) the residual is added in the pass that writes the output, which
 /// saves the separate addition's read and write of the whole output.
 torch::Tensor batch_norm_activate_add(BatchNormImpl& bn, const torch::Tensor& x, Activation a,
                                       const torch::Tensor& residual);

@@ -106,6 +106,31 @@ CPNAS_AVX2 __m256 activate(__m256 x) {
   return x;
 }
 
+/// The gradient through activation `A` of 8 values h, given g after it, as LibTorch's backward
+/// operators compute it: relu passes where h > 0 or h is NaN (threshold_backward), relu6 (a clamp)
+/// where 0 <= h <= 6, hardswish 0 below -3, g (h / 3 + 1/2) up to 3, g above.
+template <Activation A>
+CPNAS_AVX2 __m256 activation_gradient(__m256 h, __m256 g) {
+  const __m256 zero = _mm256_setzero_ps(), three = _mm256_set1_ps(3.0f);
+  switch (A) {
+    case Activation::relu:
+      return _mm256_and_ps(_mm256_cmp_ps(h, zero, _CMP_NLE_UQ), g);
+    case Activation::relu6:
+      return _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(h, zero, _CMP_GE_OQ),
+                                         _mm256_cmp_ps(h, _mm256_set1_ps(6.0f), _CMP_LE_OQ)),
+                           g);
+    case Activation::hardswish: {
+      const __m256 ramp =
+          _mm256_mul_ps(g, _mm256_add_ps(_mm256_div_ps(h, three), _mm256_set1_ps(0.5f)));
+      const __m256 up_to_three = _mm256_blendv_ps(g, ramp, _mm256_cmp_ps(h, three, _CMP_LE_OQ));
+      return _mm256_andnot_ps(_mm256_cmp_ps(h, _mm256_set1_ps(-3.0f), _CMP_LT_OQ), up_to_three);
+    }
+    case Activation::swish:
+      return swish_gradient(h, g);
+  }
+  return g;
+}
+
 /// The end of a layer in evaluation on 8 channels: activation A of v * scale + shift (BatchNorm
 /// with running statistics), plus the residual's 8 values where `residual` is not null.
 template <Activation A>
@@ -138,6 +163,22 @@ inline float activate(float x) {
 inline float swish_gradient(float x, float g) {
   const float s = 1.0f / (1.0f + std::exp(-x));
   return g * s * (1.0f + x * (1.0f - s));
+}
+
+/// activation_gradient<A>() on one value.
+template <Activation A>
+inline float activation_gradient(float h, float g) {
+  switch (A) {
+    case Activation::relu:
+      return h <= 0.0f ? 0.0f : g;
+    case Activation::relu6:
+      return h >= 0.0f && h <= 6.0f ? g : 0.0f;
+    case Activation::hardswish:
+      return h < -3.0f ? 0.0f : h <= 3.0f ? g * (h / 3.0f + 0.5f) : g;
+    case Activation::swish:
+      return swish_gradient(h, g);
+  }
+  return g;
 }
 
 /// finish<A>() on one value.

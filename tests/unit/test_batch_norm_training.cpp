@@ -1,6 +1,6 @@
-// BatchNorm in training, alone and followed by swish (model/batch_norm_training.cpp): the core's
-// channels-last CPU kernels against LibTorch's operators in double precision, forward (output,
-// running statistics) and backward (input, weight and bias gradients).
+// BatchNorm in training, alone and followed by an activation (model/batch_norm_training.cpp): the
+// core's channels-last CPU kernels against LibTorch's operators in double precision, forward
+// (output, running statistics) and backward (input, weight and bias gradients).
 #include <gtest/gtest.h>
 
 #include <ATen/Parallel.h>
@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "cpnas/batch_norm.hpp"
+#include "model/arch.hpp"
 #include "model/batch_norm_training.hpp"
 #include "model/cpu_features.hpp"
 
@@ -28,13 +29,13 @@ torch::Tensor bias_of(int64_t channels) {
 }
 
 // One training forward and backward of a fresh cpnas::BatchNorm on `x` (its layout and type
-// kept), swish after it where asked, the loss weighting each output element by `w`.
-Step core_step(const torch::Tensor& x, const torch::Tensor& w, bool swish) {
+// kept), the activation after it where asked, the loss weighting each output element by `w`.
+Step core_step(const torch::Tensor& x, const torch::Tensor& w, c10::optional<Activation> a) {
   BatchNorm bn(x.size(1));
   bn->weight.data().copy_(weight_of(x.size(1)));
   bn->bias.data().copy_(bias_of(x.size(1)));
   auto input = x.detach().clone().requires_grad_(true);
-  auto y = swish ? bn->forward_activated(input, Activation::swish) : bn(input);
+  auto y = a ? bn->forward_activated(input, *a) : bn(input);
   (y.to(torch::kFloat) * w).sum().backward();
   return {y.detach(),
           input.grad(),
@@ -45,8 +46,8 @@ Step core_step(const torch::Tensor& x, const torch::Tensor& w, bool swish) {
           bn->num_batches_tracked.item<int64_t>()};
 }
 
-// The same with LibTorch's batch_norm and silu in double precision.
-Step reference_step(const torch::Tensor& x, const torch::Tensor& w, bool swish) {
+// The same with LibTorch's batch_norm and activations in double precision.
+Step reference_step(const torch::Tensor& x, const torch::Tensor& w, c10::optional<Activation> a) {
   const int64_t c = x.size(1);
   const auto d = torch::kDouble;
   auto input = x.detach().to(d).contiguous().requires_grad_(true);
@@ -55,7 +56,7 @@ Step reference_step(const torch::Tensor& x, const torch::Tensor& w, bool swish) 
   auto mean = torch::zeros({c}, d), var = torch::ones({c}, d);
   auto y = torch::batch_norm(input, weight, bias, mean, var, true, BatchNormImpl::kMomentum,
                              BatchNormImpl::kEps, false);
-  if (swish) y = torch::silu(y);
+  if (a) y = activate(*a, y);
   (y * w.to(d)).sum().backward();
   return {y.detach(), input.grad(), weight.grad(), bias.grad(), mean, var, 1};
 }
@@ -103,13 +104,15 @@ TEST(BatchNormTraining, NormalisesAndActivatesAsLibTorchDoesForwardAndBackward) 
   torch::manual_seed(5);
   // 64 channels: whole vectors of 8; 13: a tail of 5 computed one by one.
   for (const int64_t channels : {64, 13}) {
-    for (const bool swish : {false, true}) {
+    for (const char* name : {"none", "relu", "relu6", "hardswish", "swish"}) {
+      const auto a = std::string(name) == "none"
+                         ? c10::optional<Activation>()
+                         : c10::optional<Activation>(parse_activation(name));
       const auto x = channels_last_input(channels);
       const auto w = torch::randn(x.sizes());
-      const std::string what =
-          std::to_string(channels) + " channels" + (swish ? ", swish" : ", no activation");
-      const Step ours = core_step(x, w, swish);
-      expect_same_step(ours, reference_step(x, w, swish), 2e-6, what);
+      const std::string what = std::to_string(channels) + " channels, activation " + name;
+      const Step ours = core_step(x, w, a);
+      expect_same_step(ours, reference_step(x, w, a), 2e-6, what);
       EXPECT_TRUE(ours.y.is_contiguous(torch::MemoryFormat::ChannelsLast)) << what;
       EXPECT_TRUE(ours.dx.is_contiguous(torch::MemoryFormat::ChannelsLast)) << what;
     }
@@ -120,13 +123,13 @@ TEST(BatchNormTraining, Bf16InputsAreComputedInFp32) {
   torch::manual_seed(6);
   const auto x = channels_last_input(24, torch::kBFloat16);
   const auto w = torch::randn(x.sizes());
-  const Step ours = core_step(x, w, true);
+  const Step ours = core_step(x, w, Activation::swish);
   EXPECT_EQ(ours.y.scalar_type(), torch::kBFloat16);
   EXPECT_EQ(ours.dx.scalar_type(), torch::kBFloat16);
   EXPECT_EQ(ours.dweight.scalar_type(), torch::kFloat);
   // bf16 keeps 8 significant bits: the output, the gradient arriving at it and the input's are
   // rounded to them; the statistics are computed from the inputs' exact values.
-  const Step reference = reference_step(x, w, true);
+  const Step reference = reference_step(x, w, Activation::swish);
   expect_close(ours.y, reference.y, 8e-3, "output");
   expect_close(ours.dx, reference.dx, 8e-3, "input gradient");
   expect_close(ours.dweight, reference.dweight, 8e-3, "weight gradient");
@@ -140,9 +143,9 @@ TEST(BatchNormTraining, GivesTheSameBitsOnAnyThreadCount) {
   const auto w = torch::randn(x.sizes());
   const int threads = at::get_num_threads();
   at::set_num_threads(1);
-  const Step one = core_step(x, w, true);
+  const Step one = core_step(x, w, Activation::swish);
   at::set_num_threads(2);
-  const Step two = core_step(x, w, true);
+  const Step two = core_step(x, w, Activation::swish);
   at::set_num_threads(threads);
   EXPECT_TRUE(torch::equal(one.y, two.y));
   EXPECT_TRUE(torch::equal(one.dx, two.dx));
@@ -150,21 +153,20 @@ TEST(BatchNormTraining, GivesTheSameBitsOnAnyThreadCount) {
   EXPECT_TRUE(torch::equal(one.running_var, two.running_var));
 }
 
-TEST(BatchNormTraining, OtherActivationsAndLayoutsComputeTheSameThroughLibTorch) {
+// Channels-first input: LibTorch's BatchNorm, then its activation.
+TEST(BatchNormTraining, OtherLayoutsComputeTheSameThroughLibTorch) {
   torch::manual_seed(8);
-  const auto x = channels_last_input(16);
+  const auto first = channels_last_input(16).contiguous();
   BatchNorm fused(16), separate(16);
-  const auto relu = fused->forward_activated(x, Activation::relu);
-  EXPECT_TRUE(torch::allclose(relu, torch::relu(separate(x)), 1e-5, 1e-6));
-  // Channels-first input: LibTorch's BatchNorm, then its silu.
-  const auto first = x.contiguous();
-  EXPECT_TRUE(torch::allclose(fused->forward_activated(first, Activation::swish),
-                              torch::silu(separate(first)), 1e-5, 1e-6));
+  for (const auto a : {Activation::relu, Activation::swish}) {
+    EXPECT_TRUE(torch::allclose(fused->forward_activated(first, a), activate(a, separate(first)),
+                                1e-5, 1e-6));
+  }
 }
 
 // A layer's end with its residual connection, batch_norm_activate_add: the residual added in the
-// kernel's pass (swish, channels-last residual) and through LibTorch's addition (relu; a
-// channels-first residual), against LibTorch in double, with the residual's gradient.
+// kernel's pass (channels-last) and through LibTorch's addition (channels-first), against
+// LibTorch in double, with the residual's gradient.
 TEST(BatchNormTraining, AddsTheResidualAsLibTorchDoesForwardAndBackward) {
   torch::manual_seed(9);
   for (const int64_t channels : {64, 13}) {
@@ -183,8 +185,7 @@ TEST(BatchNormTraining, AddsTheResidualAsLibTorchDoesForwardAndBackward) {
         bn->bias.data().copy_(bias_of(channels));
         auto input = x.clone().requires_grad_(true), residual = r.clone().requires_grad_(true);
         const auto y = batch_norm_activate_add(*bn, input, a, residual);
-        const bool in_the_kernel =
-            use_cpu_kernels() && a == Activation::swish && channels_last_residual;
+        const bool in_the_kernel = use_cpu_kernels() && channels_last_residual;
         EXPECT_EQ(y.grad_fn()->name().find("BatchNormActivation") != std::string::npos,
                   in_the_kernel)
             << what << ": " << y.grad_fn()->name();
@@ -196,9 +197,7 @@ TEST(BatchNormTraining, AddsTheResidualAsLibTorchDoesForwardAndBackward) {
         auto normalised =
             torch::batch_norm(input_d, weight_of(channels).to(d), bias_of(channels).to(d), mean,
                               var, true, BatchNormImpl::kMomentum, BatchNormImpl::kEps, false);
-        const auto reference =
-            (a == Activation::swish ? torch::silu(normalised) : torch::relu(normalised)) +
-            residual_d;
+        const auto reference = activate(a, normalised) + residual_d;
         (reference * w.to(d)).sum().backward();
         expect_close(y.detach(), reference.detach(), 2e-6, what + " output");
         expect_close(input.grad(), input_d.grad(), 2e-6, what + " input gradient");
