@@ -8,6 +8,7 @@
 #include "error_of.hpp"
 #include "model/student.hpp"
 #include "plugin/loader.hpp"
+#include "small_student.hpp"
 #include "train/cpu_allocator.hpp"
 #include "train/memory_estimate.hpp"
 #include "train/optimizer.hpp"
@@ -15,17 +16,6 @@
 using namespace cpnas;
 
 namespace {
-
-Student small_student() {
-  static const PluginRegistry plugins = load_plugins(plugin_search_path({}));
-  Arch a;
-  a.init_channels = 24;
-  a.block = "sep";
-  a.attention = "fa";
-  a.input = {1, 2, 2, 3, 2, 1.0};  // blocks, depth, stride, window, distance, scale
-  a.main = {2, 1, 2, 5, 1, 1.2};
-  return build_student(a, find_layout("in-motion-2022"), 4, plugins, 7);
-}
 
 // Peak tensor bytes of one training step with Adam at `batch` windows, above what was in use.
 std::size_t measured_step(StudentImpl& student, int64_t batch) {

@@ -17,15 +17,11 @@
 #include "model/profile.hpp"
 #include "model/student.hpp"
 #include "plugin/loader.hpp"
+#include "small_student.hpp"
 
 using namespace cpnas;
 
 namespace {
-
-const PluginRegistry& builtin_plugins() {
-  static const PluginRegistry registry = load_plugins(plugin_search_path({}));
-  return registry;
-}
 
 nlohmann::json fixture(const std::string& name) {
   std::ifstream in(std::string(CPNAS_SOURCE_DIR) + "/tests/fixtures/" + name);

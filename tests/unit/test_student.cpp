@@ -8,27 +8,9 @@
 #include "model/profile.hpp"
 #include "model/student.hpp"
 #include "plugin/loader.hpp"
+#include "small_student.hpp"
 
 using namespace cpnas;
-
-namespace {
-
-const PluginRegistry& builtin_plugins() {
-  static const PluginRegistry registry = load_plugins(plugin_search_path({}));
-  return registry;
-}
-
-Arch small_arch(const std::string& block, const std::string& attention) {
-  Arch a;
-  a.init_channels = 16;
-  a.block = block;
-  a.attention = attention;
-  a.input = {1, 2, 2, 3, 2, 1.0};  // blocks, depth, stride, window, distance, scale
-  a.main = {2, 1, 2, 5, 1, 1.2};
-  return a;
-}
-
-}  // namespace
 
 TEST(Student, PaperBestMatchesThePublishedSize) {
   const Job job = Job::load(std::string(CPNAS_SOURCE_DIR) + "/jobs/paper-best.ini");
