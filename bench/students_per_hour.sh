@@ -9,8 +9,10 @@
 # (weighted by each student's time; from the students' log lines); students refused as too large
 # for a rank's memory are counted apart. The same seed draws the same
 # students, so figures of two builds compare; figures of two CPUs need lscpu beside them.
+# On a GPU node the ranks train on its GPUs (--device auto; rank r takes GPU r mod the visible
+# ones), so "1x2 2x2 4x2 8x2" measures 1 to 8 students sharing one GPU.
 # Usage: bench/students_per_hour.sh LABEL [BUILD_DIR]   (STUDENTS=8 EPOCHS=2 INFANTS=60;
-# ARRANGEMENTS="1x1 1xall allx1" picks the arrangements: ranks x threads)
+# ARRANGEMENTS="1x1 1xall allx1" picks the arrangements: RANKSxTHREADS, each a number or all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -77,10 +79,13 @@ print(f"{name:<24} {3600 * done / wall:9.1f} {windows / wall:12.2f}  {shares}   
 PY
 }
 for arrangement in ${ARRANGEMENTS:-1x1 1xall allx1}; do
-  case $arrangement in
-    1x1) run "1 rank x 1 thread" 1 1 ;;
-    1xall) run "1 rank x $cores threads" 1 "$cores" ;;
-    allx1) run "$cores ranks x 1 thread" "$cores" 1 ;;
-    *) echo "unknown arrangement '$arrangement' (1x1, 1xall, allx1)" >&2; exit 2 ;;
-  esac
+  ranks=${arrangement%%x*} threads=${arrangement#*x}
+  [ "$ranks" = all ] && ranks=$cores
+  [ "$threads" = all ] && threads=$cores
+  if ! [[ $ranks =~ ^[1-9][0-9]*$ && $threads =~ ^[1-9][0-9]*$ ]]; then
+    echo "unknown arrangement '$arrangement' (RANKSxTHREADS, each a number or all)" >&2
+    exit 2
+  fi
+  run "$ranks rank$([ "$ranks" = 1 ] || echo s) x $threads thread$([ "$threads" = 1 ] || echo s)" \
+    "$ranks" "$threads"
 done

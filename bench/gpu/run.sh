@@ -81,12 +81,15 @@ step "gpu tests"
 (cd build-gpu && ctest -L gpu --output-on-failure) > "$out/gpu-tests.log" 2>&1 || failed=1
 tail -15 "$out/gpu-tests.log"
 step "bench (paper-best)"
+# Each also as a CUDA graph: one launch per step, where launches bound a step at batch 32.
 for precision in fp32 bf16; do
   for batch in 32 256; do
     for mode in train eval; do
-      build-gpu/cpnas bench "$mode" --job jobs/paper-best.ini --device cuda --batch "$batch" \
-        --steps 20 --warmup 5 --train.precision="$precision" --json --log-level warn |
-        tee -a "$out/bench.jsonl" || failed=1
+      for graph in "" --cuda-graph; do
+        build-gpu/cpnas bench "$mode" --job jobs/paper-best.ini --device cuda --batch "$batch" \
+          --steps 20 --warmup 5 --train.precision="$precision" $graph --json --log-level warn |
+          tee -a "$out/bench.jsonl" || failed=1
+      done
     done
   done
 done
@@ -94,6 +97,12 @@ for mode in train eval; do
   build-gpu/cpnas bench "$mode" --job jobs/paper-best.ini --device cpu --threads "$(nproc)" \
     --steps 3 --json --log-level warn | tee -a "$out/bench.jsonl" || failed=1
 done
+# Several students sharing the GPU (issue 22), on request: minutes of the lease.
+if [ "${STUDENTS_PER_GPU:-0}" = 1 ]; then
+  step "students per hour, 1 to 8 ranks on one GPU"
+  ARRANGEMENTS="1x2 2x2 4x2 8x2" bash bench/students_per_hour.sh gpu build-gpu |
+    tee "$out/students-per-gpu.txt" || failed=1
+fi
 # Last, the longest: one LibTorch thread pool per test process would oversubscribe the node.
 step "unit tests"
 (cd build-gpu && OMP_NUM_THREADS=2 ctest -L unit -j "$(($(nproc) / 2))" --output-on-failure) \

@@ -74,7 +74,11 @@ int run_bench(const std::vector<std::string>& args) {
       "data", po::value(&data), "cohort file (bench data)")(
       "trace", po::value(&o.trace),
       "train, eval: write a Chrome trace (chrome://tracing, Perfetto) of every operator of the "
-      "timed steps, forward and backward; bench/trace_summary.py sums it per operator");
+      "timed steps, forward and backward; bench/trace_summary.py sums it per operator")(
+      "cuda-graph", po::bool_switch(&o.cuda_graph),
+      "train, eval on a GPU: record one step as a CUDA graph after the warm-up and time its "
+      "replays, one launch per step (the learning rate and the optimizer's step count stay "
+      "those of the recorded step)");
   cl.add_device_option();
   cl.positional("mode", 1);
   if (!cl.parse(args)) return 0;
@@ -83,6 +87,7 @@ int run_bench(const std::vector<std::string>& args) {
   }
   if (mode == "data" && data.empty()) throw UsageError("bench data needs --data COHORT");
   if (mode == "data" && !o.trace.empty()) throw UsageError("bench: --trace is for train and eval");
+  if (mode == "data" && o.cuda_graph) throw UsageError("bench: --cuda-graph is for train and eval");
   require_in_range("threads", threads, 0, 4096);
   require_in_range("batch", static_cast<double>(batch), 0, 65536);
   require_in_range("steps", steps, 1, 1e6);
@@ -112,13 +117,15 @@ int run_bench(const std::vector<std::string>& args) {
                            {"threads", torch::get_num_threads()},
                            {"precision", precision_name(o.precision)},
                            {"device", o.device.str()},
+                           {"cuda_graph", o.cuda_graph},
                            {"batch", o.batch}};
   if (cl.json()) {
     std::cout << out.dump() << "\n";
   } else {
-    std::cout << fmt::format("{} {}: {:.2f} windows/s, {:.1f} ms/step (batch {}, {}, {} threads)\n",
-                             mode, precision_name(o.precision), t.windows_per_s, t.ms_per_step,
-                             o.batch, o.device.str(), torch::get_num_threads());
+    std::cout << fmt::format(
+        "{} {}: {:.2f} windows/s, {:.1f} ms/step (batch {}, {}{}, {} threads)\n", mode,
+        precision_name(o.precision), t.windows_per_s, t.ms_per_step, o.batch, o.device.str(),
+        o.cuda_graph ? ", CUDA graph" : "", torch::get_num_threads());
   }
   return 0;
 }

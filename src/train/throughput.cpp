@@ -7,6 +7,7 @@
 #include <torch/csrc/autograd/profiler_legacy.h>
 
 #include "io/error.hpp"
+#include "train/captured_step.hpp"
 
 namespace cpnas {
 
@@ -39,7 +40,12 @@ Throughput measure_throughput(StudentImpl& student, const Hyper& hyper,
     }
   };
 
-  for (int i = 0; i < o.warmup_steps; ++i) step();
+  std::optional<CapturedStep> captured;
+  if (o.cuda_graph) {
+    captured.emplace(step, o.device, o.warmup_steps);
+  } else {
+    for (int i = 0; i < o.warmup_steps; ++i) step();
+  }
   finish();
   std::ofstream trace_file;
   std::optional<torch::autograd::profiler::RecordProfile> profile;
@@ -49,7 +55,13 @@ Throughput measure_throughput(StudentImpl& student, const Hyper& hyper,
     profile.emplace(trace_file);
   }
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < o.steps; ++i) step();
+  for (int i = 0; i < o.steps; ++i) {
+    if (captured) {
+      captured->replay();
+    } else {
+      step();
+    }
+  }
   finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -19,6 +19,9 @@ struct ThroughputOptions {
   int steps = 5;
   Precision precision = Precision::fp32;
   torch::Device device = torch::kCPU;  ///< the student must already be there
+  /// Records one step as a CUDA graph after the warm-up and times its replays (GPU only; the
+  /// optimizer's learning rate and step count stay those of the recorded step).
+  bool cuda_graph = false;
   /// When set, LibTorch's profiler records every operator of the timed steps, forward and
   /// backward, into this Chrome trace file (chrome://tracing, Perfetto); the times then include
   /// the profiler's overhead.

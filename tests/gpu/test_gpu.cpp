@@ -1,7 +1,8 @@
 // The CUDA path, on a machine with a GPU (label gpu; built only with CPNAS_WITH_CUDA): training on
 // the GPU follows training on the CPU, a model trained there scores the same on either device,
-// bf16 autocast trains, a search trains its students there, bench times GPU steps, and the NCCL
-// collective sums on the device.
+// bf16 autocast trains, a search trains its students there, bench times GPU steps, a training
+// step recorded as a CUDA graph trains as the step does, and the NCCL collective sums on the
+// device.
 //
 // Tolerances are those of TF32: LibTorch lets cuDNN convolve in TF32 (10-bit mantissa) by default,
 // so GPU results carry relative errors around 1e-3 that the CPU's fp32 does not.
@@ -18,8 +19,11 @@
 #include "config.hpp"
 #include "epochs_csv.hpp"
 #include "run_command.hpp"
+#include "small_student.hpp"
 #include "small_train_job.hpp"
 #include "tiny_search.hpp"
+#include "train/captured_step.hpp"
+#include "train/optimizer.hpp"
 #if CPNAS_WITH_NCCL
 #include "dist/nccl_collective.hpp"
 #include "dist/world.hpp"
@@ -138,14 +142,63 @@ TEST_F(Gpu, ASearchTrainsItsStudentsOnTheGpu) {
   EXPECT_EQ(finished_students(run), 7);
 }
 
-TEST_F(Gpu, BenchTimesGpuSteps) {
+TEST_F(Gpu, BenchTimesGpuStepsAndTheirCudaGraphs) {
   for (const std::string mode : {"train", "eval"}) {
-    const auto r = run_command(kExe + " bench " + mode + " --job " + CPNAS_SOURCE_DIR +
-                               "/jobs/paper-best.ini --device cuda --steps 3 --json");
-    ASSERT_EQ(r.status, 0) << r.out;
-    const auto j = nlohmann::json::parse(r.out);
-    EXPECT_EQ(j.at("device"), "cuda:0");
-    EXPECT_GT(j.at("windows_per_s").get<double>(), 0.0);
+    for (const bool graph : {false, true}) {
+      const auto r = run_command(kExe + " bench " + mode + " --job " + CPNAS_SOURCE_DIR +
+                                 "/jobs/paper-best.ini --device cuda --steps 3 --json" +
+                                 (graph ? " --cuda-graph" : ""));
+      ASSERT_EQ(r.status, 0) << r.out;
+      const auto j = nlohmann::json::parse(r.out);
+      EXPECT_EQ(j.at("device"), "cuda:0");
+      EXPECT_EQ(j.at("cuda_graph"), graph);
+      EXPECT_GT(j.at("windows_per_s").get<double>(), 0.0);
+    }
+  }
+}
+
+// Replays of a recorded training step move the weights as the same steps run one by one. SGD:
+// LibTorch computes its update on the device alone (Adam's bias corrections are host values that
+// a recording freezes); no dropout, whose draws would differ.
+TEST(CudaGraph, ReplayedTrainingStepsFollowTheStepsRunOneByOne) {
+  ASSERT_TRUE(torch::cuda::is_available());
+  const torch::Device gpu(torch::kCUDA, 0);
+  auto make = [&] {
+    auto s = small_student(0);
+    s->to(gpu);
+    s->train();
+    return s;
+  };
+  cpnas::Student one_by_one = make(), replayed = make();
+  torch::manual_seed(3);
+  const auto x = torch::randn({8, 4, 4, 150, 29}).to(gpu);
+  const auto labels = torch::tensor({0, 1, 0, 1, 1, 0, 0, 1}, torch::kLong).to(gpu);
+  cpnas::Hyper h;
+  h.optimizer = "sgd";
+  h.lr = 0.05;
+  auto first = cpnas::make_optimizer(h, one_by_one->parameters());
+  auto second = cpnas::make_optimizer(h, replayed->parameters());
+  auto step_of = [&](cpnas::Student& s, torch::optim::Optimizer& o) {
+    return [&s, &o, &x, &labels] {
+      o.zero_grad();
+      torch::nn::functional::cross_entropy(s->forward(x), labels).backward();
+      o.step();
+    };
+  };
+  const auto step = step_of(one_by_one, *first);
+  for (int i = 0; i < 5; ++i) step();
+  cpnas::CapturedStep graph(step_of(replayed, *second), gpu, 2);  // 2 steps run, 1 recorded
+  double moved = 0;                                               // by the replays
+  for (const auto& p : replayed->parameters()) moved -= p.abs().sum().item<double>();
+  for (int i = 0; i < 3; ++i) graph.replay();
+  torch::cuda::synchronize();
+  for (const auto& p : replayed->parameters()) moved += p.abs().sum().item<double>();
+  EXPECT_NE(moved, 0.0) << "the replays changed no weight";
+  const auto names = one_by_one->named_parameters();
+  const auto expected = one_by_one->parameters(), got = replayed->parameters();
+  ASSERT_EQ(expected.size(), got.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(got[i], expected[i], 1e-3, 1e-4)) << names.keys()[i];
   }
 }
 

@@ -207,6 +207,10 @@ TEST(BadInput, EveryCommandRefusesWithOneLineAndLosesNothing) {
       {"predict --model D/model.h5 --input D/short.csv --min-confidence nan", 2,
        "--min-confidence nan: expected a number in [0, 1]"},
       {"bench train --job D/job.ini --threads -1", 2, "--threads -1: expected a number in [0, "},
+      {"bench train --job D/job.ini --cuda-graph --device cpu", 1,
+       "a CUDA graph records GPU work; this step runs on cpu"},
+      {"bench data --job D/job.ini --data D/cohort.h5 --cuda-graph", 2,
+       "bench: --cuda-graph is for train and eval"},
       {"train --job D/job.ini --data D/cohort.h5 --out D/x.h5 --threads 100000", 2,
        "--threads 100000"},
       // A malformed pose file is named, not a JSON library's type error.

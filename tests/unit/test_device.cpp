@@ -1,7 +1,10 @@
-// --device: cpu, cuda, cuda:N, auto; a GPU asked for where there is none is a clear error.
+// --device: cpu, cuda, cuda:N, auto; a GPU asked for where there is none is a clear error, and
+// so is a CUDA graph of a step that does not run on one.
 #include <gtest/gtest.h>
 
+#include "config.hpp"
 #include "error_of.hpp"
+#include "train/captured_step.hpp"
 #include "train/device.hpp"
 
 using cpnas::parse_device;
@@ -31,4 +34,16 @@ TEST(Device, CudaWithoutACudaDeviceIsAnErrorAndIndicesAreChecked) {
   EXPECT_EQ(error_of([] { parse_device("cuda:99"); }),
             "--device cuda:99: only " + std::to_string(count) +
                 " CUDA device(s) visible (CUDA_VISIBLE_DEVICES selects which)");
+}
+
+TEST(Device, ACudaGraphIsRefusedBeforeItsStepRunsWhereThereIsNoGpu) {
+  int calls = 0;
+  const auto step = [&] { ++calls; };
+  EXPECT_EQ(error_of([&] { cpnas::CapturedStep(step, torch::Device(torch::kCPU), 2); }),
+            "a CUDA graph records GPU work; this step runs on cpu");
+#if !CPNAS_WITH_CUDA
+  EXPECT_EQ(error_of([&] { cpnas::CapturedStep(step, torch::Device(torch::kCUDA, 0), 2); }),
+            "CUDA graphs need cpnas built with CUDA (cmake -DCPNAS_WITH_CUDA=ON)");
+#endif
+  EXPECT_EQ(calls, 0);
 }
