@@ -164,6 +164,7 @@ int run_search(const std::vector<std::string>& args) {
 
   install_stop_handlers(signal_number(job.get("search", "preemption_signal")));
   memory.held = resident_bytes();
+  bound_tensor_cache(memory);
   const StudentRunner runner(job, space, *plugins, *cohort, *features, world.rank(), device,
                              memory);
   if (world.rank() != 0) return serve(world, runner);

@@ -94,6 +94,7 @@ int run_train(const std::vector<std::string>& args) {
     // Each rank trains its part of every batch; refused here, nothing has been written yet.
     MemoryBudget memory = memory_budget(allocation);
     memory.held = resident_bytes();
+    bound_tensor_cache(memory);
     try {
       check_training_memory([&] { return student_from_job(job, *plugins, options.seed); },
                             (hyper.batch_size + world.size() - 1) / world.size(), cohort->joints,

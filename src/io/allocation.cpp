@@ -81,7 +81,7 @@ Allocation Allocation::from_environment() {
 std::size_t Allocation::cpu_cache_limit() const {
   if (const char* mb = std::getenv("CPNAS_CPU_CACHE_MB"))
     return std::strtoull(mb, nullptr, 10) << 20;
-  return node_memory / 4 / static_cast<std::size_t>(std::max(1, tasks_on_node));
+  return node_memory / 4 * 3 / static_cast<std::size_t>(std::max(1, tasks_on_node));
 }
 
 int Allocation::threads(int option, int cpu_share) const {
@@ -103,8 +103,9 @@ std::string Allocation::describe() const {
   if (cpus_per_task > 0) text += fmt::format(", {} cpus per task", cpus_per_task);
   text +=
       ", CUDA_VISIBLE_DEVICES=" + (visible_gpus.empty() ? std::string("(unset)") : visible_gpus);
-  text += fmt::format(", memory {:.1f} GiB ({}), CPU tensor cache up to {:.1f} GiB per rank",
-                      gib(node_memory), node_memory_source, gib(cpu_cache_limit()));
+  text +=
+      fmt::format(", memory {:.1f} GiB ({}), CPU tensors and their cache up to {:.1f} GiB per rank",
+                  gib(node_memory), node_memory_source, gib(cpu_cache_limit()));
   return text;
 }
 

@@ -32,9 +32,10 @@ struct Allocation {
   /// warning that says why and how to bind.
   int threads(int option, int cpu_share) const;
 
-  /// What the caching CPU allocator may keep of freed tensors in this process: CPNAS_CPU_CACHE_MB
-  /// when set, else a quarter of node_memory shared among the node's ranks, so that the caches
-  /// of 8 ranks never hold more than a quarter of what the job may use.
+  /// What the caching CPU allocator may hold in this process, tensors in use and freed ones kept
+  /// for reuse together, before its cache gives blocks back: CPNAS_CPU_CACHE_MB when set, else
+  /// three quarters of node_memory shared among the node's ranks. A search or `cpnas train`
+  /// lowers it to what the rank has beside what it holds (bound_tensor_cache).
   std::size_t cpu_cache_limit() const;
 
   /// One line for the log.

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <new>
@@ -79,6 +80,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   c10::DataPtr make(std::size_t n) const {
     const std::size_t size = rounded(n);
     void* data = nullptr;
+    std::vector<void*> returned;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (size >= kLargeBlock) {
@@ -87,9 +89,12 @@ class CachingCpuAllocator final : public c10::Allocator {
           data = it->second.back();
           it->second.pop_back();
           cached_ -= size;
+        } else {
+          make_room(size, returned);
         }
       }
     }
+    for (void* p : returned) std::free(p);
     if (!data) data = system_allocate(size);
     if (size >= kLargeBlock) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -107,6 +112,21 @@ class CachingCpuAllocator final : public c10::Allocator {
   }
 
   static void release(void* data);
+
+  // Takes cached blocks, the largest first, into `out` until a new block of `size` fits within
+  // the limit beside the tensors in use and the cache. Called with mutex_ held.
+  void make_room(std::size_t size, std::vector<void*>& out) const {
+    while (cached_ > 0 && in_use() + cached_ + size > limit_) {
+      const auto largest = std::prev(free_.end());
+      if (largest->second.empty()) {
+        free_.erase(largest);
+        continue;
+      }
+      out.push_back(largest->second.back());
+      largest->second.pop_back();
+      cached_ -= largest->first;
+    }
+  }
 
   mutable std::mutex mutex_;
   mutable std::map<std::size_t, std::vector<void*>> free_;
@@ -134,7 +154,7 @@ void CachingCpuAllocator::release(void* data) {
       const std::size_t size = it->second;
       self.live_.erase(it);
       self.count(-static_cast<int64_t>(size));
-      if (self.cached_ + size <= self.limit_) {
+      if (self.in_use() + self.cached_ + size <= self.limit_) {
         self.free_[size].push_back(data);
         self.cached_ += size;
         return;
@@ -146,8 +166,8 @@ void CachingCpuAllocator::release(void* data) {
 
 }  // namespace
 
-void install_caching_cpu_allocator(std::size_t cache_limit_bytes) {
-  instance().set_limit(cache_limit_bytes);
+void install_caching_cpu_allocator(std::size_t limit_bytes) {
+  instance().set_limit(limit_bytes);
   static std::once_flag once;
   std::call_once(once, [] { c10::SetCPUAllocator(&instance(), /*priority=*/1); });
 }

@@ -1,5 +1,6 @@
 #include "train/memory_estimate.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -69,7 +70,8 @@ MemoryBudget memory_budget(const Allocation& a) {
     budget.share /= static_cast<std::size_t>(a.tasks_on_node);
     budget.source += fmt::format(" shared by {} ranks", a.tasks_on_node);
   }
-  budget.cache = a.cpu_cache_limit();
+  budget.reserve = budget.share / 4;
+  budget.cache_limit = a.cpu_cache_limit();
   return budget;
 }
 
@@ -94,15 +96,22 @@ std::size_t resident_bytes() {
 
 void check_memory(std::size_t needed, int64_t batch, const MemoryBudget& budget) {
   if (budget.share == 0) return;
-  const std::size_t taken = budget.held + budget.cache;
+  const std::size_t taken = budget.held + budget.reserve;
   const std::size_t left = budget.share > taken ? budget.share - taken : 0;
   if (needed <= left) return;
   throw Error(fmt::format(
       "needs about {:.1f} GiB of memory to train at batch {} (measured at batches {} and {}), "
       "more than the {:.1f} GiB this rank has for it ({:.1f} GiB, {}, less {:.1f} GiB that the "
-      "process holds without a student and {:.1f} GiB that its tensor cache may keep)",
+      "process holds without a student and {:.1f} GiB kept free beside the estimate)",
       gib(needed), batch, kSmall, kLarge, gib(left), gib(budget.share), budget.source,
-      gib(budget.held), gib(budget.cache)));
+      gib(budget.held), gib(budget.reserve)));
+}
+
+void bound_tensor_cache(const MemoryBudget& budget) {
+  if (budget.share == 0) return;
+  const std::size_t taken = budget.held + budget.reserve;
+  const std::size_t left = budget.share > taken ? budget.share - taken : 0;
+  install_caching_cpu_allocator(std::min(budget.cache_limit, left));
 }
 
 }  // namespace cpnas

@@ -33,14 +33,16 @@ struct MemoryBudget {
   /// what it holds when a student starts: memory that glibc keeps after the last student is
   /// reused by the next, and a student's fate must not depend on the students before it.
   std::size_t held = 0;
-  /// What the caching CPU allocator may keep beside the tensors in use (cpu_cache_limit): freed
-  /// blocks it holds for reuse are resident too.
-  std::size_t cache = 0;
+  /// Kept free beside the estimate, a quarter of the share: what the estimate does not see (its
+  /// error, glibc's small blocks, the cache's blocks of sizes not asked for again).
+  std::size_t reserve = 0;
+  /// What the caching CPU allocator may hold, tensors and cache together (cpu_cache_limit).
+  std::size_t cache_limit = 0;
 };
 
-/// A rank's budget from its allocation: its share of node_memory among the node's ranks and the
-/// cache's limit; `held` is the caller's to set once its inputs are loaded. Empty (no check) when
-/// CPNAS_MEMORY_CHECK is "off".
+/// A rank's budget from its allocation: its share of node_memory among the node's ranks, the
+/// reserve and the cache's limit; `held` is the caller's to set once its inputs are loaded. Empty
+/// (no check) when CPNAS_MEMORY_CHECK is "off".
 MemoryBudget memory_budget(const Allocation& allocation);
 
 /// Refuses with the figures, before training, a student that would not fit `budget` at `batch`
@@ -55,7 +57,12 @@ std::optional<std::size_t> check_training_memory(const std::function<Student()>&
 std::size_t resident_bytes();
 
 /// Throws an Error that says what a student needs and what the rank has when `needed` does not
-/// fit in `budget.share` less `budget.held` and `budget.cache`.
+/// fit in `budget.share` less `budget.held` and `budget.reserve`.
 void check_memory(std::size_t needed, int64_t batch, const MemoryBudget& budget);
+
+/// Lowers the caching CPU allocator's limit to the share less what the process holds and the
+/// reserve, where that is below budget.cache_limit: with the students that check_memory lets
+/// train, the tensors and the cache together then never take the rank beyond its share.
+void bound_tensor_cache(const MemoryBudget& budget);
 
 }  // namespace cpnas

@@ -26,8 +26,36 @@ TEST(CachingCpuAllocator, ReusesLargeBlocksAndRespectsTheLimit) {
   EXPECT_EQ(reinterpret_cast<uintptr_t>(small.data_ptr()) % 64, 0u);
 }
 
+// The tensors in use and the cache share the limit: a freed block is kept while both fit, and a
+// tensor of a size the cache does not hold takes the room of cached blocks, the largest first.
+TEST(CachingCpuAllocator, TheCacheFillsOnlyWhatTheTensorsInUseLeaveOfTheLimit) {
+  cpnas::release_cached_cpu_memory();
+  const std::size_t mib = std::size_t{1} << 20;
+  cpnas::install_caching_cpu_allocator(cpnas::cpu_bytes_in_use() + 64 * mib);
+  const auto of_mib = [](int64_t n) { return torch::empty({n << 18}, torch::kFloat); };
+  {
+    auto a = of_mib(40);
+    auto b = of_mib(8);
+  }
+  EXPECT_EQ(cpnas::cached_cpu_bytes(), 48 * mib);
+  const auto held = of_mib(24);  // 48 cached + 24 > 64: the 40-MiB block goes back
+  EXPECT_EQ(cpnas::cached_cpu_bytes(), 8 * mib);
+  { auto c = of_mib(40); }  // 24 + 8 + 40 > 64: the 8 go back; freed, the 40 fit beside the 24
+  EXPECT_EQ(cpnas::cached_cpu_bytes(), 40 * mib);
+  const void* kept = nullptr;
+  {
+    auto d = of_mib(40);  // found in the cache: nothing goes back
+    kept = d.data_ptr();
+    EXPECT_EQ(cpnas::cached_cpu_bytes(), 0u);
+  }
+  EXPECT_EQ(of_mib(40).data_ptr(), kept);
+  { auto e = of_mib(48); }  // 24 + 40 + 48 > 64, and 24 + 48 too: made and freed, not kept
+  EXPECT_EQ(cpnas::cached_cpu_bytes(), 0u);
+}
+
 TEST(CachingCpuAllocator, ReleasesItsCacheBetweenStudents) {
-  cpnas::install_caching_cpu_allocator(std::size_t{64} << 20);
+  cpnas::release_cached_cpu_memory();  // what tests before this one in the process left
+  cpnas::install_caching_cpu_allocator(cpnas::cpu_bytes_in_use() + (std::size_t{64} << 20));
   { auto t = torch::empty({4 << 20}, torch::kFloat); }
   { auto t = torch::empty({2 << 20}, torch::kFloat); }
   EXPECT_EQ(cpnas::cached_cpu_bytes(), std::size_t{24} << 20);
@@ -44,7 +72,7 @@ TEST(Allocation, TheCpuCacheIsBoundByTheJobsMemoryOnTheNodeSharedAmongItsRanks) 
   cpnas::Allocation a = cpnas::Allocation::from_environment();
   EXPECT_EQ(a.node_memory, std::size_t{2048} << 20);
   EXPECT_EQ(a.node_memory_source, "SLURM_MEM_PER_NODE");
-  EXPECT_EQ(a.cpu_cache_limit(), (std::size_t{2048} << 20) / 4 / 4);
+  EXPECT_EQ(a.cpu_cache_limit(), (std::size_t{2048} << 20) / 4 * 3 / 4);
   unsetenv("SLURM_MEM_PER_NODE");
   setenv("SLURM_MEM_PER_CPU", "100", 1);
   setenv("SLURM_CPUS_ON_NODE", "3", 1);

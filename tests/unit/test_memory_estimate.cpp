@@ -78,7 +78,7 @@ TEST(MemoryEstimate, AStudentThatDoesNotFitIsRefusedWithTheFigures) {
             "needs about 2.5 GiB of memory to train at batch 32 (measured at batches 4 and 8), "
             "more than the 2.5 GiB this rank has for it (4.0 GiB, the node's 8.0 GiB "
             "(SLURM_MEM_PER_NODE) shared by 2 ranks, less 0.5 GiB that the process holds without "
-            "a student and 1.0 GiB that its tensor cache may keep)");
+            "a student and 1.0 GiB kept free beside the estimate)");
   // Without a budget (CPNAS_MEMORY_CHECK=off) nothing is refused.
   EXPECT_EQ(error_of([&] { check_memory(std::size_t{1} << 40, 32, {}); }), "(no error)");
   EXPECT_GT(resident_bytes(), std::size_t{1} << 20);
